@@ -1,0 +1,1065 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Kamstrup Meter Protocol (KMP): pure protocol core.
+ *
+ * Frames: a start byte (0x80 to the meter, 0x40 from it), a body of
+ * destination address, command id and data, a CRC-16/ITU-T (polynomial
+ * 0x1021, initial value 0, big-endian) over the body, and the stop byte 0x0d.
+ * Between start and stop, the bytes 0x80, 0x40, 0x0d, 0x06 and 0x1b are
+ * sent as 0x1b followed by the byte's complement.
+ *
+ * A GetRegister reply carries one entry per register the meter knows:
+ * register id (2 bytes), unit code, mantissa length n, SiEx (bit 7: the
+ * mantissa is negative, bit 6: the exponent is negative, bits 0-5: the
+ * exponent) and an n-byte big-endian mantissa.
+ *
+ * Copyright (C) 2026 The kamstrup-kmp authors
+ */
+
+#ifdef __KERNEL__
+#include <linux/crc-itu-t.h>
+#include <linux/errno.h>
+#include <linux/export.h>
+#include <linux/iio/types.h>
+#include <linux/kernel.h>
+#include <linux/limits.h>
+#include <linux/math64.h>
+#include <linux/module.h>
+#include <linux/string.h>
+#endif
+
+#include "kmp.h"
+
+/* Powers of ten that fit a u64: 10^0 .. 10^19 */
+static const u64 kmp_pow10[] = {
+	1ULL,
+	10ULL,
+	100ULL,
+	1000ULL,
+	10000ULL,
+	100000ULL,
+	1000000ULL,
+	10000000ULL,
+	100000000ULL,
+	1000000000ULL,
+	10000000000ULL,
+	100000000000ULL,
+	1000000000000ULL,
+	10000000000000ULL,
+	100000000000000ULL,
+	1000000000000000ULL,
+	10000000000000000ULL,
+	100000000000000000ULL,
+	1000000000000000000ULL,
+	10000000000000000000ULL,
+};
+
+static bool kmp_is_special(u8 b)
+{
+	return b == KMP_START_REQUEST || b == KMP_START_REPLY ||
+	       b == KMP_STOP || b == KMP_ACK || b == KMP_ESCAPE;
+}
+
+/**
+ * kmp_crc16() - CRC of a KMP frame body
+ * @data: body bytes, from the address byte on
+ * @len: number of bytes
+ *
+ * CRC-16/ITU-T with polynomial 0x1021 and initial value 0.  A body that
+ * includes its own (big-endian) CRC yields 0.
+ *
+ * Return: the CRC.
+ */
+u16 kmp_crc16(const u8 *data, size_t len)
+{
+	return crc_itu_t(0, data, len);
+}
+EXPORT_SYMBOL_GPL(kmp_crc16);
+
+/* Appends @b to @buf at *@pos, stuffed if @stuff and it is special. */
+static int kmp_put(u8 *buf, size_t size, size_t *pos, u8 b, bool stuff)
+{
+	if (stuff && kmp_is_special(b)) {
+		if (*pos + 2 > size)
+			return -ENOSPC;
+		buf[(*pos)++] = KMP_ESCAPE;
+		buf[(*pos)++] = b ^ 0xff;
+		return 0;
+	}
+	if (*pos + 1 > size)
+		return -ENOSPC;
+	buf[(*pos)++] = b;
+	return 0;
+}
+
+/*
+ * Frames @body (address, CID and data) with @start, CRC, stuffing and stop.
+ * Static on purpose: the exported builders below are the only frames this
+ * core produces, and none of them writes to a meter.
+ */
+static int kmp_frame_body(u8 *buf, size_t size, u8 start, const u8 *body,
+			  size_t len)
+{
+	size_t pos = 0, i;
+	u16 crc = kmp_crc16(body, len);
+	int ret;
+
+	ret = kmp_put(buf, size, &pos, start, false);
+	for (i = 0; !ret && i < len; i++)
+		ret = kmp_put(buf, size, &pos, body[i], true);
+	if (!ret)
+		ret = kmp_put(buf, size, &pos, crc >> 8, true);
+	if (!ret)
+		ret = kmp_put(buf, size, &pos, crc & 0xff, true);
+	if (!ret)
+		ret = kmp_put(buf, size, &pos, KMP_STOP, false);
+
+	return ret ? ret : (int)pos;
+}
+
+/**
+ * kmp_build_get_register() - build a GetRegister request
+ * @buf: output buffer, KMP_REQUEST_MAX bytes always suffice
+ * @size: size of @buf
+ * @addr: meter address, usually KMP_ADDR_HEAT
+ * @regs: register ids, all different
+ * @n: number of ids, 1..KMP_MAX_REGS
+ *
+ * Return: the frame length, -EINVAL for a bad @n or a repeated id, or
+ * -ENOSPC if @buf is too small.
+ */
+int kmp_build_get_register(u8 *buf, size_t size, u8 addr,
+			   const u16 *regs, unsigned int n)
+{
+	u8 body[3 + 2 * KMP_MAX_REGS];
+	unsigned int i, j;
+
+	if (n < 1 || n > KMP_MAX_REGS)
+		return -EINVAL;
+
+	body[0] = addr;
+	body[1] = KMP_CID_GET_REGISTER;
+	body[2] = n;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i; j++)
+			if (regs[j] == regs[i])
+				return -EINVAL;
+		body[3 + 2 * i] = regs[i] >> 8;
+		body[4 + 2 * i] = regs[i] & 0xff;
+	}
+
+	return kmp_frame_body(buf, size, KMP_START_REQUEST, body, 3 + 2 * n);
+}
+EXPORT_SYMBOL_GPL(kmp_build_get_register);
+
+/**
+ * kmp_build_get_type() - build a GetType request
+ * @buf: output buffer
+ * @size: size of @buf
+ * @addr: meter address
+ *
+ * Return: the frame length or -ENOSPC.
+ */
+int kmp_build_get_type(u8 *buf, size_t size, u8 addr)
+{
+	u8 body[2] = { addr, KMP_CID_GET_TYPE };
+
+	return kmp_frame_body(buf, size, KMP_START_REQUEST, body, sizeof(body));
+}
+EXPORT_SYMBOL_GPL(kmp_build_get_type);
+
+/**
+ * kmp_build_get_serial() - build a GetSerialNo request
+ * @buf: output buffer
+ * @size: size of @buf
+ * @addr: meter address
+ *
+ * Return: the frame length or -ENOSPC.
+ */
+int kmp_build_get_serial(u8 *buf, size_t size, u8 addr)
+{
+	u8 body[2] = { addr, KMP_CID_GET_SERIAL };
+
+	return kmp_frame_body(buf, size, KMP_START_REQUEST, body, sizeof(body));
+}
+EXPORT_SYMBOL_GPL(kmp_build_get_serial);
+
+/**
+ * kmp_request_len_max() - longest GetRegister request for @n registers
+ * @n: number of register ids
+ *
+ * Return: the length in bytes on the wire if every byte were stuffed.
+ */
+size_t kmp_request_len_max(unsigned int n)
+{
+	return 1 + 2 * (3 + 2 * n + 2) + 1;
+}
+EXPORT_SYMBOL_GPL(kmp_request_len_max);
+
+/**
+ * kmp_reply_len_max() - longest GetRegister reply for @n registers
+ * @n: number of register ids asked for
+ *
+ * Assumes KMP_MAX_MANTISSA byte mantissas and every byte stuffed, so that a
+ * receive timeout derived from it is never too short for a valid reply.
+ *
+ * Return: the length in bytes on the wire.
+ */
+size_t kmp_reply_len_max(unsigned int n)
+{
+	return 1 + 2 * (2 + n * (5 + KMP_MAX_MANTISSA) + 2) + 1;
+}
+EXPORT_SYMBOL_GPL(kmp_reply_len_max);
+
+/**
+ * kmp_build_reply_registers() - build a GetRegister reply, as a meter would
+ * @buf: output buffer
+ * @size: size of @buf
+ * @addr: the meter's address
+ * @vals: entries to send (their @present flag is ignored)
+ * @n: number of entries, 0..KMP_MAX_REGS
+ *
+ * Used by the simulated meter and by tests; a reply frame starts with 0x40
+ * and is never a command to a meter.
+ *
+ * Return: the frame length, -EINVAL for a bad @n, unit code, mantissa length
+ * or a mantissa that does not fit its length, or -ENOSPC.
+ */
+int kmp_build_reply_registers(u8 *buf, size_t size, u8 addr,
+			      const struct kmp_value *vals, unsigned int n)
+{
+	u8 body[KMP_RX_MAX - 2];
+	size_t pos = 0;
+	unsigned int i, b;
+
+	if (n > KMP_MAX_REGS)
+		return -EINVAL;
+
+	body[pos++] = addr;
+	body[pos++] = KMP_CID_GET_REGISTER;
+	for (i = 0; i < n; i++) {
+		const struct kmp_value *v = &vals[i];
+
+		if (v->len < 1 || v->len > KMP_MAX_MANTISSA)
+			return -EINVAL;
+		if (v->len < 8 && v->mantissa >> (8 * v->len))
+			return -EINVAL;
+		body[pos++] = v->reg >> 8;
+		body[pos++] = v->reg & 0xff;
+		body[pos++] = v->unit;
+		body[pos++] = v->len;
+		body[pos++] = v->siex;
+		for (b = v->len; b > 0; b--)
+			body[pos++] = (v->mantissa >> (8 * (b - 1))) & 0xff;
+	}
+
+	return kmp_frame_body(buf, size, KMP_START_REPLY, body, pos);
+}
+EXPORT_SYMBOL_GPL(kmp_build_reply_registers);
+
+/**
+ * kmp_build_reply_type() - build a GetType reply, as a meter would
+ * @buf: output buffer
+ * @size: size of @buf
+ * @addr: the meter's address
+ * @type: meter type and software revision
+ *
+ * Return: the frame length or -ENOSPC.
+ */
+int kmp_build_reply_type(u8 *buf, size_t size, u8 addr,
+			 const struct kmp_type *type)
+{
+	u8 body[6] = {
+		addr, KMP_CID_GET_TYPE,
+		type->type >> 8, type->type & 0xff,
+		type->revision >> 8, type->revision & 0xff,
+	};
+
+	return kmp_frame_body(buf, size, KMP_START_REPLY, body, sizeof(body));
+}
+EXPORT_SYMBOL_GPL(kmp_build_reply_type);
+
+/**
+ * kmp_build_reply_serial() - build a GetSerialNo reply, as a meter would
+ * @buf: output buffer
+ * @size: size of @buf
+ * @addr: the meter's address
+ * @serial: serial number
+ *
+ * Return: the frame length or -ENOSPC.
+ */
+int kmp_build_reply_serial(u8 *buf, size_t size, u8 addr, u32 serial)
+{
+	u8 body[6] = {
+		addr, KMP_CID_GET_SERIAL,
+		serial >> 24, (serial >> 16) & 0xff,
+		(serial >> 8) & 0xff, serial & 0xff,
+	};
+
+	return kmp_frame_body(buf, size, KMP_START_REPLY, body, sizeof(body));
+}
+EXPORT_SYMBOL_GPL(kmp_build_reply_serial);
+
+/**
+ * kmp_rx_init() - reset a receive parser
+ * @rx: parser
+ * @start: start byte of the frames to receive: KMP_START_REPLY for replies
+ *	   from a meter, KMP_START_REQUEST in a simulated meter
+ *
+ * Call before every transaction, so that nothing of an earlier (late or
+ * broken) reply can complete or fill the next one.
+ */
+void kmp_rx_init(struct kmp_rx *rx, u8 start)
+{
+	rx->state = KMP_RX_HUNT;
+	rx->start = start;
+	rx->len = 0;
+	rx->discarded = 0;
+	rx->errors = 0;
+}
+EXPORT_SYMBOL_GPL(kmp_rx_init);
+
+/* Drops the frame being received; the parser hunts for the next one. */
+static int kmp_rx_fail(struct kmp_rx *rx, int err)
+{
+	rx->errors++;
+	rx->state = KMP_RX_HUNT;
+	rx->len = 0;
+	return err;
+}
+
+/**
+ * kmp_rx_feed() - feed received bytes to the parser
+ * @rx: parser, set up by kmp_rx_init()
+ * @data: received bytes
+ * @len: number of bytes
+ * @consumed: set to the number of bytes of @data the parser took
+ *
+ * Bytes before a start byte (an optical head's echo of the request, noise)
+ * are discarded.  The body is unstuffed into a bounded buffer; on the stop
+ * byte its CRC is checked.  After an error the parser has already resynced:
+ * feeding the rest of @data (from @consumed on) goes on hunting for the
+ * next frame.  Once a frame is complete, further bytes are not taken until
+ * kmp_rx_init() is called again.
+ *
+ * Return: KMP_RX_COMPLETE when a frame with a good CRC is held (get it with
+ * kmp_rx_frame()), KMP_RX_NEED_MORE when all of @data was taken and the
+ * frame is not complete yet, -EBADMSG for a CRC or framing error (raw
+ * special byte or bad escape inside a frame, frame too short) and
+ * -EMSGSIZE for a frame longer than KMP_RX_MAX.
+ */
+int kmp_rx_feed(struct kmp_rx *rx, const u8 *data, size_t len,
+		size_t *consumed)
+{
+	size_t i = 0;
+	int ret = KMP_RX_NEED_MORE;
+
+	while (i < len && rx->state != KMP_RX_DONE) {
+		u8 b = data[i++];
+
+		switch (rx->state) {
+		case KMP_RX_HUNT:
+			if (b == rx->start) {
+				rx->state = KMP_RX_BODY;
+				rx->len = 0;
+			} else {
+				rx->discarded++;
+			}
+			continue;
+		case KMP_RX_ESCAPED:
+			b ^= 0xff;
+			if (!kmp_is_special(b)) {
+				ret = kmp_rx_fail(rx, -EBADMSG);
+				goto out;
+			}
+			rx->state = KMP_RX_BODY;
+			break;
+		case KMP_RX_BODY:
+			if (b == KMP_ESCAPE) {
+				rx->state = KMP_RX_ESCAPED;
+				continue;
+			}
+			if (b == KMP_STOP) {
+				if (rx->len < 4 || kmp_crc16(rx->buf, rx->len)) {
+					ret = kmp_rx_fail(rx, -EBADMSG);
+					goto out;
+				}
+				rx->state = KMP_RX_DONE;
+				ret = KMP_RX_COMPLETE;
+				goto out;
+			}
+			if (kmp_is_special(b)) {
+				/* A new frame starts here: the old one broke */
+				ret = kmp_rx_fail(rx, -EBADMSG);
+				if (b == rx->start)
+					rx->state = KMP_RX_BODY;
+				goto out;
+			}
+			break;
+		default:
+			break;
+		}
+
+		if (rx->len >= sizeof(rx->buf)) {
+			ret = kmp_rx_fail(rx, -EMSGSIZE);
+			goto out;
+		}
+		rx->buf[rx->len++] = b;
+	}
+	if (rx->state == KMP_RX_DONE)
+		ret = KMP_RX_COMPLETE;
+out:
+	*consumed = i;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kmp_rx_feed);
+
+/**
+ * kmp_rx_frame() - the frame a parser holds
+ * @rx: parser whose last kmp_rx_feed() returned KMP_RX_COMPLETE
+ * @frame: set to the frame; its data points into @rx
+ *
+ * Return: 0, or -EAGAIN if no complete frame is held.
+ */
+int kmp_rx_frame(const struct kmp_rx *rx, struct kmp_frame *frame)
+{
+	if (rx->state != KMP_RX_DONE)
+		return -EAGAIN;
+
+	frame->addr = rx->buf[0];
+	frame->cid = rx->buf[1];
+	frame->data = &rx->buf[2];
+	frame->len = rx->len - 4;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kmp_rx_frame);
+
+/* Parses the register entry at data[*pos], advancing *pos past it. */
+static int kmp_parse_entry(const u8 *data, size_t len, size_t *pos,
+			   struct kmp_value *v)
+{
+	size_t p = *pos;
+	unsigned int b;
+
+	if (len - p < 5)
+		return -EBADMSG;
+	v->reg = data[p] << 8 | data[p + 1];
+	v->unit = data[p + 2];
+	v->len = data[p + 3];
+	v->siex = data[p + 4];
+	p += 5;
+	if (v->len < 1)
+		return -EBADMSG;
+	if (v->len > KMP_MAX_MANTISSA)
+		return -EOVERFLOW;
+	if (len - p < v->len)
+		return -EBADMSG;
+	v->mantissa = 0;
+	for (b = 0; b < v->len; b++)
+		v->mantissa = v->mantissa << 8 | data[p + b];
+	v->present = true;
+	*pos = p + v->len;
+	return 0;
+}
+
+/**
+ * kmp_decode_registers() - decode every entry of a GetRegister reply
+ * @frame: reply frame
+ * @vals: output entries
+ * @max: room in @vals
+ * @count: set to the number of entries decoded
+ *
+ * Return: 0; -EBADMSG if @frame is not a GetRegister reply or an entry is
+ * truncated or has an empty mantissa; -EOVERFLOW for a mantissa longer than
+ * KMP_MAX_MANTISSA bytes; -EMSGSIZE if there are more than @max entries.
+ */
+int kmp_decode_registers(const struct kmp_frame *frame,
+			 struct kmp_value *vals, unsigned int max,
+			 unsigned int *count)
+{
+	size_t pos = 0;
+	unsigned int n = 0;
+	int ret;
+
+	*count = 0;
+	if (frame->cid != KMP_CID_GET_REGISTER)
+		return -EBADMSG;
+
+	while (pos < frame->len) {
+		if (n >= max)
+			return -EMSGSIZE;
+		ret = kmp_parse_entry(frame->data, frame->len, &pos, &vals[n]);
+		if (ret)
+			return ret;
+		n++;
+	}
+	*count = n;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kmp_decode_registers);
+
+/**
+ * kmp_decode_get_register() - decode the reply to a GetRegister request
+ * @frame: reply frame
+ * @regs: the register ids that were asked for
+ * @n: number of ids, 1..KMP_MAX_REGS
+ * @vals: @n entries, in the order of @regs
+ *
+ * Entries are matched by register id, never by position.  A register the
+ * meter left out is returned with @present false: the meter does not know
+ * it.  An entry for a register that was not asked for, or asked for once
+ * and answered twice, means the frame is not the reply to this request.
+ *
+ * Return: 0 or an error of kmp_decode_registers(); -EBADMSG also for an
+ * unexpected or repeated register; -EINVAL for a bad @n.
+ */
+int kmp_decode_get_register(const struct kmp_frame *frame,
+			    const u16 *regs, unsigned int n,
+			    struct kmp_value *vals)
+{
+	struct kmp_value v;
+	size_t pos = 0;
+	unsigned int i;
+	int ret;
+
+	if (n < 1 || n > KMP_MAX_REGS)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		memset(&vals[i], 0, sizeof(vals[i]));
+		vals[i].reg = regs[i];
+	}
+	if (frame->cid != KMP_CID_GET_REGISTER)
+		return -EBADMSG;
+
+	while (pos < frame->len) {
+		ret = kmp_parse_entry(frame->data, frame->len, &pos, &v);
+		if (ret)
+			return ret;
+		for (i = 0; i < n; i++)
+			if (regs[i] == v.reg && !vals[i].present)
+				break;
+		if (i == n)
+			return -EBADMSG;
+		vals[i] = v;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kmp_decode_get_register);
+
+/**
+ * kmp_decode_request() - decode a GetRegister request, as a meter would
+ * @frame: request frame
+ * @regs: KMP_MAX_REGS entries for the register ids
+ * @n: set to the number of ids
+ *
+ * Return: 0, or -EBADMSG if @frame is not a well-formed GetRegister request.
+ */
+int kmp_decode_request(const struct kmp_frame *frame, u16 *regs,
+		       unsigned int *n)
+{
+	unsigned int i, count;
+
+	*n = 0;
+	if (frame->cid != KMP_CID_GET_REGISTER || frame->len < 1)
+		return -EBADMSG;
+	count = frame->data[0];
+	if (count < 1 || count > KMP_MAX_REGS || frame->len != 1 + 2 * count)
+		return -EBADMSG;
+	for (i = 0; i < count; i++)
+		regs[i] = frame->data[1 + 2 * i] << 8 | frame->data[2 + 2 * i];
+	*n = count;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kmp_decode_request);
+
+/**
+ * kmp_decode_type() - decode a GetType reply
+ * @frame: reply frame
+ * @type: set to the meter type and software revision
+ *
+ * Return: 0, or -EBADMSG if @frame is not a 4-byte GetType reply.
+ */
+int kmp_decode_type(const struct kmp_frame *frame, struct kmp_type *type)
+{
+	const u8 *d = frame->data;
+
+	if (frame->cid != KMP_CID_GET_TYPE || frame->len != 4)
+		return -EBADMSG;
+
+	type->type = d[0] << 8 | d[1];
+	type->revision = d[2] << 8 | d[3];
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kmp_decode_type);
+
+/**
+ * kmp_type_revision() - software revision as the meter's display shows it
+ * @type: decoded GetType reply
+ * @buf: output, NUL-terminated; 5 bytes always suffice
+ * @size: size of @buf
+ *
+ * Return: the length of the string, e.g. "F1" for 0x0601, or "" when the
+ * meter gives no revision; -EINVAL for a letter beyond 'Z'; -ENOSPC.
+ */
+int kmp_type_revision(const struct kmp_type *type, char *buf, size_t size)
+{
+	unsigned int letter = type->revision >> 8;
+	unsigned int number = type->revision & 0xff;
+	size_t len, pos;
+
+	if (letter > 26)
+		return -EINVAL;
+	if (size < 1)
+		return -ENOSPC;
+	if (!type->revision) {
+		buf[0] = '\0';
+		return 0;
+	}
+	if (!letter)
+		return -EINVAL;
+	len = 2 + (number >= 10) + (number >= 100);
+	if (size < len + 1)
+		return -ENOSPC;
+	buf[0] = 'A' + letter - 1;
+	buf[len] = '\0';
+	pos = len;
+	do {
+		buf[--pos] = '0' + number % 10;
+		number /= 10;
+	} while (number);
+	return len;
+}
+EXPORT_SYMBOL_GPL(kmp_type_revision);
+
+/**
+ * kmp_decode_serial() - decode a GetSerialNo reply
+ * @frame: reply frame
+ * @serial: set to the serial number
+ *
+ * Return: 0, or -EBADMSG if @frame is not a 4-byte GetSerialNo reply.
+ */
+int kmp_decode_serial(const struct kmp_frame *frame, u32 *serial)
+{
+	const u8 *d = frame->data;
+
+	if (frame->cid != KMP_CID_GET_SERIAL || frame->len != 4)
+		return -EBADMSG;
+
+	*serial = (u32)d[0] << 24 | (u32)d[1] << 16 | (u32)d[2] << 8 | d[3];
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kmp_decode_serial);
+
+/**
+ * kmp_value_negative() - whether an entry's value is below zero
+ * @v: entry
+ *
+ * Return: true if the mantissa sign bit is set and the mantissa is not 0.
+ */
+bool kmp_value_negative(const struct kmp_value *v)
+{
+	return (v->siex & KMP_SIEX_NEG_MANTISSA) && v->mantissa;
+}
+EXPORT_SYMBOL_GPL(kmp_value_negative);
+
+/**
+ * kmp_value_exponent() - an entry's decimal exponent
+ * @v: entry
+ *
+ * Return: the signed exponent, -63..63.
+ */
+int kmp_value_exponent(const struct kmp_value *v)
+{
+	int e = v->siex & KMP_SIEX_EXPONENT;
+
+	return (v->siex & KMP_SIEX_NEG_EXPONENT) ? -e : e;
+}
+EXPORT_SYMBOL_GPL(kmp_value_exponent);
+
+/**
+ * kmp_value_to_string() - exact decimal string of an entry's value
+ * @v: entry
+ * @buf: output, NUL-terminated; KMP_VALUE_STR_MAX bytes always suffice
+ * @size: size of @buf
+ *
+ * The digits the meter sent are kept, including trailing zeros after the
+ * decimal point: 1230 * 10^-2 is "12.30", 123456789 * 10^3 is
+ * "123456789000", 123 * 10^-6 is "0.000123".
+ *
+ * Return: the string length, or -ENOSPC if @buf is too small.
+ */
+int kmp_value_to_string(const struct kmp_value *v, char *buf, size_t size)
+{
+	char digits[21];
+	int nd = 0, e = kmp_value_exponent(v), i;
+	size_t pos = 0;
+	u64 m = v->mantissa;
+	u32 rem;
+
+	do {
+		m = div_u64_rem(m, 10, &rem);
+		digits[nd++] = '0' + rem;
+	} while (m);
+
+#define KMP_OUT(c) do {				\
+		if (pos + 1 >= size)		\
+			return -ENOSPC;		\
+		buf[pos++] = (c);		\
+	} while (0)
+
+	if (kmp_value_negative(v))
+		KMP_OUT('-');
+	if (e >= 0) {
+		for (i = nd - 1; i >= 0; i--)
+			KMP_OUT(digits[i]);
+		if (v->mantissa)
+			for (i = 0; i < e; i++)
+				KMP_OUT('0');
+	} else {
+		int point = nd + e;	/* digits before the decimal point */
+
+		if (point <= 0) {
+			KMP_OUT('0');
+			KMP_OUT('.');
+			for (i = 0; i < -point; i++)
+				KMP_OUT('0');
+		}
+		for (i = nd - 1; i >= 0; i--) {
+			KMP_OUT(digits[i]);
+			if (i == -e && point > 0)
+				KMP_OUT('.');
+		}
+	}
+#undef KMP_OUT
+
+	if (size < 1)
+		return -ENOSPC;
+	buf[pos] = '\0';
+	return pos;
+}
+EXPORT_SYMBOL_GPL(kmp_value_to_string);
+
+/**
+ * kmp_value_from_string() - parse a decimal string into an entry's value
+ * @s: "[-]digits[.digits][e[+|-]digits]", e.g. "-12.34" or "45e3"
+ * @v: its mantissa, SiEx and (shortest) mantissa length are set; the other
+ *     fields are left alone
+ *
+ * The inverse of kmp_value_to_string(): the digits given are kept, so
+ * "12.30" becomes 1230 * 10^-2.
+ *
+ * Return: 0, -EINVAL for a malformed string, -ERANGE if the mantissa does
+ * not fit 64 bits or the exponent is beyond +-63.
+ */
+int kmp_value_from_string(const char *s, struct kmp_value *v)
+{
+	bool neg = false, point = false, any = false, eneg = false;
+	int e = 0, ex = 0;
+	u64 m = 0;
+
+	if (*s == '-') {
+		neg = true;
+		s++;
+	}
+	for (; *s && *s != 'e' && *s != 'E'; s++) {
+		if (*s == '.' && !point) {
+			point = true;
+			continue;
+		}
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		any = true;
+		if (m > (U64_MAX - (*s - '0')) / 10) {
+			/* Zeros beyond 64 bits: 10^n of an integer, or dropped */
+			if (*s != '0')
+				return -ERANGE;
+			if (!point)
+				e++;
+			continue;
+		}
+		m = m * 10 + (*s - '0');
+		if (point)
+			e--;
+	}
+	if (!any)
+		return -EINVAL;
+	if (*s) {
+		s++;
+		if (*s == '-' || *s == '+')
+			eneg = *s++ == '-';
+		if (!*s)
+			return -EINVAL;
+		for (; *s; s++) {
+			if (*s < '0' || *s > '9')
+				return -EINVAL;
+			ex = ex * 10 + (*s - '0');
+			if (ex > 2 * KMP_SIEX_EXPONENT)
+				return -ERANGE;
+		}
+	}
+	e += eneg ? -ex : ex;
+	if (e < -KMP_SIEX_EXPONENT || e > KMP_SIEX_EXPONENT)
+		return -ERANGE;
+
+	v->mantissa = m;
+	v->siex = (neg ? KMP_SIEX_NEG_MANTISSA : 0) |
+		  (e < 0 ? KMP_SIEX_NEG_EXPONENT : 0) | (e < 0 ? -e : e);
+	for (v->len = 1; v->len < 8 && (m >> (8 * v->len)); v->len++)
+		;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kmp_value_from_string);
+
+/*
+ * (-1)^neg * m * 10^e as an IIO value, exactly or not at all: an integer
+ * (IIO_VAL_INT, or IIO_VAL_INT_64 beyond 32 bits) for e >= 0, or an
+ * integer part with micro or nano fractional digits for e >= -9.
+ */
+static int kmp_iio_decimal(bool neg, u64 m, int e, int *val, int *val2)
+{
+	u64 ipart;
+	u32 frac;
+	s64 s;
+
+	if (!m)
+		neg = false;
+	/* Fold trailing zeros into the exponent where nano digits cannot hold it */
+	while (e < -9 && m) {
+		u64 q = div_u64_rem(m, 10, &frac);
+
+		if (frac)
+			break;
+		m = q;
+		e++;
+	}
+	if (e >= 0) {
+		if (e >= (int)ARRAY_SIZE(kmp_pow10) ||
+		    (m && m > (u64)S64_MAX / kmp_pow10[e]))
+			return -ERANGE;
+		s = m * kmp_pow10[e];
+		if (neg)
+			s = -s;
+		if (s >= INT_MIN && s <= INT_MAX) {
+			*val = s;
+			return IIO_VAL_INT;
+		}
+		*val = lower_32_bits(s);
+		*val2 = upper_32_bits(s);
+		return IIO_VAL_INT_64;
+	}
+
+	if (e < -9)
+		return -ERANGE;
+	/* e in -9..-1: kmp_pow10[-e] fits u32 */
+	ipart = div_u64_rem(m, (u32)kmp_pow10[-e], &frac);
+	if (ipart > INT_MAX)
+		return -ERANGE;
+	*val = neg ? -(int)ipart : (int)ipart;
+	if (e >= -6) {
+		*val2 = frac * (u32)kmp_pow10[6 + e];
+		if (neg && !ipart)
+			*val2 = -*val2;
+		return IIO_VAL_INT_PLUS_MICRO;
+	}
+	*val2 = frac * (u32)kmp_pow10[9 + e];
+	if (neg && !ipart)
+		*val2 = -*val2;
+	return IIO_VAL_INT_PLUS_NANO;
+}
+
+/**
+ * kmp_value_iio() - an entry's value, exactly, as an IIO value
+ * @v: entry
+ * @val: first IIO value
+ * @val2: second IIO value
+ *
+ * Any mantissa with an exponent of -9 or more whose integer part fits
+ * 31 bits is represented exactly, and so is any value with a smaller
+ * exponent whose trailing zeros bring it to -9.  Nothing is rounded: a value that has no exact representation
+ * is an error.
+ *
+ * Return: IIO_VAL_INT, IIO_VAL_INT_64, IIO_VAL_INT_PLUS_MICRO or
+ * IIO_VAL_INT_PLUS_NANO, or -ERANGE.
+ */
+int kmp_value_iio(const struct kmp_value *v, int *val, int *val2)
+{
+	return kmp_iio_decimal(kmp_value_negative(v), v->mantissa,
+			       kmp_value_exponent(v), val, val2);
+}
+EXPORT_SYMBOL_GPL(kmp_value_iio);
+
+/**
+ * kmp_value_iio_raw() - an entry's signed mantissa as an IIO raw value
+ * @v: entry
+ * @val: first IIO value
+ * @val2: second IIO value
+ *
+ * The IIO raw value of a channel; kmp_value_iio_scale() is its scale.
+ *
+ * Return: IIO_VAL_INT, IIO_VAL_INT_64 beyond 32 bits, or -ERANGE for a
+ * mantissa of 2^63 or more.
+ */
+int kmp_value_iio_raw(const struct kmp_value *v, int *val, int *val2)
+{
+	return kmp_iio_decimal(kmp_value_negative(v), v->mantissa, 0,
+			       val, val2);
+}
+EXPORT_SYMBOL_GPL(kmp_value_iio_raw);
+
+/**
+ * kmp_value_iio_scale() - IIO scale of an entry's raw value
+ * @v: entry
+ * @val: first IIO value
+ * @val2: second IIO value
+ *
+ * raw * scale is the value in the base unit of the entry's unit code (see
+ * struct kmp_unit): the IIO ABI's unit where IIO has a type for it.
+ *
+ * Return: an IIO value type as kmp_value_iio(); -EINVAL for a unit code
+ * with no conversion; -ERANGE if the scale has no exact representation.
+ */
+int kmp_value_iio_scale(const struct kmp_value *v, int *val, int *val2)
+{
+	const struct kmp_unit *u = kmp_unit(v->unit);
+
+	if (!u || !u->mult)
+		return -EINVAL;
+	return kmp_iio_decimal(false, u->mult,
+			       u->exp + kmp_value_exponent(v), val, val2);
+}
+EXPORT_SYMBOL_GPL(kmp_value_iio_scale);
+
+#define KMP_UNIT_NONE(n) { .name = n, .iio_type = -1 }
+#define KMP_UNIT_IIO(n, t, b, m, e) \
+	{ .name = n, .iio_type = t, .base = b, .mult = m, .exp = e }
+#define KMP_UNIT_BASE(n, b, m, e) \
+	{ .name = n, .iio_type = -1, .base = b, .mult = m, .exp = e }
+
+/*
+ * Unit codes 0..64.  Energy converts to J (1 Wh = 3600 J; calories are
+ * International Table calories, 4.1868 J), power to mW, temperature to
+ * milli degrees Celsius (K is a temperature difference on these meters),
+ * voltage to mV, current to mA, pressure to kPa.  IIO has no type for
+ * volume, volume flow, mass or time: volume converts to litres and flow to
+ * litres per hour for the driver's documented mapping.  Reactive and
+ * apparent energy and power have no IIO type.
+ *
+ * Public tables disagree on codes 21 and 25: some give "kW" and "kvar"
+ * (a duplicate of 22 and 26), others "W" and "var".  The regular prefix
+ * pattern of the table (W kW MW GW, var kvar Mvar Gvar) is followed here.
+ */
+static const struct kmp_unit kmp_units[KMP_UNIT_MAX + 1] = {
+	[0] = KMP_UNIT_NONE(""),
+	[1] = KMP_UNIT_IIO("Wh", IIO_ENERGY, "J", 36, 2),
+	[2] = KMP_UNIT_IIO("kWh", IIO_ENERGY, "J", 36, 5),
+	[3] = KMP_UNIT_IIO("MWh", IIO_ENERGY, "J", 36, 8),
+	[4] = KMP_UNIT_IIO("GWh", IIO_ENERGY, "J", 36, 11),
+	[5] = KMP_UNIT_IIO("J", IIO_ENERGY, "J", 1, 0),
+	[6] = KMP_UNIT_IIO("kJ", IIO_ENERGY, "J", 1, 3),
+	[7] = KMP_UNIT_IIO("MJ", IIO_ENERGY, "J", 1, 6),
+	[8] = KMP_UNIT_IIO("GJ", IIO_ENERGY, "J", 1, 9),
+	[9] = KMP_UNIT_IIO("Cal", IIO_ENERGY, "J", 41868, -4),
+	[10] = KMP_UNIT_IIO("kCal", IIO_ENERGY, "J", 41868, -1),
+	[11] = KMP_UNIT_IIO("Mcal", IIO_ENERGY, "J", 41868, 2),
+	[12] = KMP_UNIT_IIO("Gcal", IIO_ENERGY, "J", 41868, 5),
+	[13] = KMP_UNIT_NONE("varh"),
+	[14] = KMP_UNIT_NONE("kvarh"),
+	[15] = KMP_UNIT_NONE("Mvarh"),
+	[16] = KMP_UNIT_NONE("Gvarh"),
+	[17] = KMP_UNIT_NONE("VAh"),
+	[18] = KMP_UNIT_NONE("kVAh"),
+	[19] = KMP_UNIT_NONE("MVAh"),
+	[20] = KMP_UNIT_NONE("GVAh"),
+	[21] = KMP_UNIT_IIO("W", IIO_POWER, "mW", 1, 3),
+	[22] = KMP_UNIT_IIO("kW", IIO_POWER, "mW", 1, 6),
+	[23] = KMP_UNIT_IIO("MW", IIO_POWER, "mW", 1, 9),
+	[24] = KMP_UNIT_IIO("GW", IIO_POWER, "mW", 1, 12),
+	[25] = KMP_UNIT_NONE("var"),
+	[26] = KMP_UNIT_NONE("kvar"),
+	[27] = KMP_UNIT_NONE("Mvar"),
+	[28] = KMP_UNIT_NONE("Gvar"),
+	[29] = KMP_UNIT_NONE("VA"),
+	[30] = KMP_UNIT_NONE("kVA"),
+	[31] = KMP_UNIT_NONE("MVA"),
+	[32] = KMP_UNIT_NONE("GVA"),
+	[33] = KMP_UNIT_IIO("V", IIO_VOLTAGE, "mV", 1, 3),
+	[34] = KMP_UNIT_IIO("A", IIO_CURRENT, "mA", 1, 3),
+	[35] = KMP_UNIT_IIO("kV", IIO_VOLTAGE, "mV", 1, 6),
+	[36] = KMP_UNIT_IIO("kA", IIO_CURRENT, "mA", 1, 6),
+	[37] = KMP_UNIT_IIO("C", IIO_TEMP, "m°C", 1, 3),
+	[38] = KMP_UNIT_IIO("K", IIO_TEMP, "m°C", 1, 3),
+	[39] = KMP_UNIT_BASE("l", "l", 1, 0),
+	[40] = KMP_UNIT_BASE("m3", "l", 1, 3),
+	[41] = KMP_UNIT_BASE("l/h", "l/h", 1, 0),
+	[42] = KMP_UNIT_BASE("m3/h", "l/h", 1, 3),
+	[43] = KMP_UNIT_NONE("m3xC"),
+	[44] = KMP_UNIT_NONE("ton"),
+	[45] = KMP_UNIT_NONE("ton/h"),
+	[46] = KMP_UNIT_NONE("h"),
+	[47] = KMP_UNIT_NONE("hh:mm:ss"),
+	[48] = KMP_UNIT_NONE("yy:mm:dd"),
+	[49] = KMP_UNIT_NONE("yyyy:mm:dd"),
+	[50] = KMP_UNIT_NONE("mm:dd"),
+	[51] = KMP_UNIT_NONE(""),
+	[52] = KMP_UNIT_IIO("bar", IIO_PRESSURE, "kPa", 1, 2),
+	[53] = KMP_UNIT_NONE("RTC"),
+	[54] = KMP_UNIT_NONE("ASCII"),
+	[55] = KMP_UNIT_BASE("m3 x 10", "l", 1, 4),
+	[56] = KMP_UNIT_NONE("ton x 10"),
+	[57] = KMP_UNIT_IIO("GJ x 10", IIO_ENERGY, "J", 1, 10),
+	[58] = KMP_UNIT_NONE("minutes"),
+	[59] = KMP_UNIT_NONE("Bitfield"),
+	[60] = KMP_UNIT_NONE("s"),
+	[61] = KMP_UNIT_NONE("ms"),
+	[62] = KMP_UNIT_NONE("days"),
+	[63] = KMP_UNIT_NONE("RTC-Q"),
+	[64] = KMP_UNIT_NONE("Datetime"),
+};
+
+/**
+ * kmp_unit() - look up a unit code
+ * @code: unit code from a register entry
+ *
+ * Return: the unit's name and conversion, or NULL for a code above
+ * KMP_UNIT_MAX.
+ */
+const struct kmp_unit *kmp_unit(unsigned int code)
+{
+	if (code > KMP_UNIT_MAX)
+		return NULL;
+	return &kmp_units[code];
+}
+EXPORT_SYMBOL_GPL(kmp_unit);
+
+/**
+ * kmp_register_name() - name of a well-known register
+ * @reg: register id
+ *
+ * Return: a short lowercase name such as "heat energy", or NULL for a
+ * register this core has no name for.
+ */
+const char *kmp_register_name(u16 reg)
+{
+	switch (reg) {
+	case KMP_REG_HEAT_ENERGY:
+		return "heat energy";
+	case KMP_REG_VOLUME:
+		return "volume";
+	case KMP_REG_FLOW:
+		return "flow";
+	case KMP_REG_POWER:
+		return "power";
+	case KMP_REG_TEMP1:
+		return "temperature 1";
+	case KMP_REG_TEMP2:
+		return "temperature 2";
+	case KMP_REG_TEMP_DIFF:
+		return "temperature difference";
+	default:
+		return NULL;
+	}
+}
+EXPORT_SYMBOL_GPL(kmp_register_name);
+
+MODULE_DESCRIPTION("Kamstrup Meter Protocol (KMP) core");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Kamstrup Meter Protocol (KMP): pure protocol core.
+ *
+ * No I/O, no sleeping, no allocation, no floating point.  The same file
+ * builds in the kernel and, through a small shim for kernel types, in
+ * userspace (kmpctl, kmp-sim, the unit tests and the fuzzer).
+ *
+ * Only read commands can be built: GetRegister, GetType and GetSerialNo.
+ */
+#ifndef _KAMSTRUP_KMP_CORE_H
+#define _KAMSTRUP_KMP_CORE_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include "kmp-shim.h"
+#endif
+
+/* Frame delimiters and the escape byte */
+#define KMP_START_REQUEST	0x80
+#define KMP_START_REPLY		0x40
+#define KMP_ACK			0x06
+#define KMP_STOP		0x0d
+#define KMP_ESCAPE		0x1b
+
+/* Destination address of a heat meter; some meters answer on 0x7f */
+#define KMP_ADDR_HEAT		0x3f
+
+/* Command ids (CID) of the read-only commands this core can build */
+#define KMP_CID_GET_TYPE	0x01
+#define KMP_CID_GET_SERIAL	0x02
+#define KMP_CID_GET_REGISTER	0x10
+
+/* Registers of the standard quantities of a heat meter (MULTICAL 403/603) */
+#define KMP_REG_HEAT_ENERGY	0x003c
+#define KMP_REG_VOLUME		0x0044
+#define KMP_REG_FLOW		0x004a
+#define KMP_REG_POWER		0x0050
+#define KMP_REG_TEMP1		0x0056
+#define KMP_REG_TEMP2		0x0057
+#define KMP_REG_TEMP_DIFF	0x0059
+
+/* At most this many register ids in one GetRegister request */
+#define KMP_MAX_REGS		8
+
+/* Longest mantissa accepted in a reply entry (it must fit a u64) */
+#define KMP_MAX_MANTISSA	8
+
+/*
+ * Longest request on the wire: start, then dst, cid, count, 8 ids and the
+ * CRC (21 bytes, each possibly stuffed to 2), then stop.
+ */
+#define KMP_REQUEST_MAX		(1 + 2 * (3 + 2 * KMP_MAX_REGS + 2) + 1)
+
+/*
+ * Longest reply body kept by the receiver, unstuffed, from dst to CRC:
+ * dst, cid, 8 entries of at most 5 + KMP_MAX_MANTISSA bytes, and the CRC.
+ */
+#define KMP_RX_MAX		(2 + KMP_MAX_REGS * (5 + KMP_MAX_MANTISSA) + 2)
+
+/* Enough for the decimal string of any value: sign, 20 digits, "0." and 63 zeros */
+#define KMP_VALUE_STR_MAX	96
+
+/* Unit codes are 0..KMP_UNIT_MAX */
+#define KMP_UNIT_MAX		64
+
+/* SiEx byte: sign of the mantissa, sign of the exponent, exponent */
+#define KMP_SIEX_NEG_MANTISSA	0x80
+#define KMP_SIEX_NEG_EXPONENT	0x40
+#define KMP_SIEX_EXPONENT	0x3f
+
+/**
+ * struct kmp_value - one register entry of a GetRegister reply
+ * @reg: register id
+ * @unit: unit code (0..64, see kmp_unit())
+ * @siex: the raw SiEx byte as received
+ * @len: mantissa length in bytes (1..KMP_MAX_MANTISSA)
+ * @present: the entry was found in the reply
+ * @mantissa: magnitude of the mantissa
+ *
+ * The value is (-1)^sign * @mantissa * 10^exponent, with the signs and the
+ * exponent taken from @siex; use kmp_value_negative() and
+ * kmp_value_exponent() rather than decoding @siex by hand.
+ */
+struct kmp_value {
+	u16 reg;
+	u8 unit;
+	u8 siex;
+	u8 len;
+	bool present;
+	u64 mantissa;
+};
+
+/**
+ * struct kmp_frame - a received frame, unstuffed and CRC-checked
+ * @addr: address byte (the meter's address in a reply)
+ * @cid: command id
+ * @data: payload between the CID and the CRC
+ * @len: length of @data
+ */
+struct kmp_frame {
+	u8 addr;
+	u8 cid;
+	const u8 *data;
+	size_t len;
+};
+
+/**
+ * enum kmp_rx_state - where the receive parser stands
+ * @KMP_RX_HUNT: discarding bytes until a reply start byte
+ * @KMP_RX_BODY: collecting a frame body
+ * @KMP_RX_ESCAPED: the previous byte was the escape byte
+ * @KMP_RX_DONE: a complete, CRC-checked frame is held
+ */
+enum kmp_rx_state {
+	KMP_RX_HUNT,
+	KMP_RX_BODY,
+	KMP_RX_ESCAPED,
+	KMP_RX_DONE,
+};
+
+/* kmp_rx_feed() results besides negative error codes */
+#define KMP_RX_NEED_MORE	0
+#define KMP_RX_COMPLETE		1
+
+/**
+ * struct kmp_rx - incremental receive parser
+ * @state: parser state
+ * @start: the start byte hunted for (KMP_START_REPLY, or KMP_START_REQUEST
+ *	   in a simulated meter)
+ * @len: bytes of unstuffed body held in @buf
+ * @discarded: bytes dropped while hunting for a start byte (echo, noise)
+ * @errors: frames dropped for CRC, framing or size errors
+ * @buf: unstuffed body, from the address byte to the CRC
+ */
+struct kmp_rx {
+	enum kmp_rx_state state;
+	u8 start;
+	size_t len;
+	u32 discarded;
+	u32 errors;
+	u8 buf[KMP_RX_MAX];
+};
+
+/**
+ * struct kmp_type - decoded GetType reply
+ * @type: meter type code
+ * @revision: software revision: a letter (1 = 'A' .. 26 = 'Z') in the high
+ *	      byte and a number in the low byte; 0 if the meter gives none
+ */
+struct kmp_type {
+	u16 type;
+	u16 revision;
+};
+
+/**
+ * struct kmp_unit - a unit code and its conversion to the IIO ABI's unit
+ * @name: the unit as the meter means it, e.g. "GJ"
+ * @iio_type: IIO channel type (enum iio_chan_type), or -1 if IIO has none
+ * @base: the unit @mult and @exp convert to: the IIO ABI's unit for
+ *	  @iio_type (e.g. "J" for energy), or for a unit IIO has no type for,
+ *	  the documented base unit (e.g. "l"); NULL if there is no conversion
+ * @mult: multiplier to @base ...
+ * @exp: ... times 10^@exp: value_in_base = value * @mult * 10^@exp
+ */
+struct kmp_unit {
+	const char *name;
+	int iio_type;
+	const char *base;
+	u32 mult;
+	s8 exp;
+};
+
+u16 kmp_crc16(const u8 *data, size_t len);
+
+int kmp_build_get_register(u8 *buf, size_t size, u8 addr,
+			   const u16 *regs, unsigned int n);
+int kmp_build_get_type(u8 *buf, size_t size, u8 addr);
+int kmp_build_get_serial(u8 *buf, size_t size, u8 addr);
+size_t kmp_request_len_max(unsigned int n);
+size_t kmp_reply_len_max(unsigned int n);
+
+int kmp_build_reply_registers(u8 *buf, size_t size, u8 addr,
+			      const struct kmp_value *vals, unsigned int n);
+int kmp_build_reply_type(u8 *buf, size_t size, u8 addr,
+			 const struct kmp_type *type);
+int kmp_build_reply_serial(u8 *buf, size_t size, u8 addr, u32 serial);
+
+void kmp_rx_init(struct kmp_rx *rx, u8 start);
+int kmp_rx_feed(struct kmp_rx *rx, const u8 *data, size_t len,
+		size_t *consumed);
+int kmp_rx_frame(const struct kmp_rx *rx, struct kmp_frame *frame);
+
+int kmp_decode_registers(const struct kmp_frame *frame,
+			 struct kmp_value *vals, unsigned int max,
+			 unsigned int *count);
+int kmp_decode_get_register(const struct kmp_frame *frame,
+			    const u16 *regs, unsigned int n,
+			    struct kmp_value *vals);
+int kmp_decode_request(const struct kmp_frame *frame, u16 *regs,
+		       unsigned int *n);
+int kmp_decode_type(const struct kmp_frame *frame, struct kmp_type *type);
+int kmp_type_revision(const struct kmp_type *type, char *buf, size_t size);
+int kmp_decode_serial(const struct kmp_frame *frame, u32 *serial);
+
+bool kmp_value_negative(const struct kmp_value *v);
+int kmp_value_exponent(const struct kmp_value *v);
+int kmp_value_to_string(const struct kmp_value *v, char *buf, size_t size);
+int kmp_value_from_string(const char *s, struct kmp_value *v);
+int kmp_value_iio(const struct kmp_value *v, int *val, int *val2);
+int kmp_value_iio_raw(const struct kmp_value *v, int *val, int *val2);
+int kmp_value_iio_scale(const struct kmp_value *v, int *val, int *val2);
+
+const struct kmp_unit *kmp_unit(unsigned int code);
+const char *kmp_register_name(u16 reg);
+
+#endif /* _KAMSTRUP_KMP_CORE_H */
