@@ -312,7 +312,7 @@ static void kmp_test_value_strings(struct kunit *test)
 	kmp_test_value_str(test, 0x03, 255, "255000");
 	kmp_test_value_str(test, 0x43, 251, "0.251");
 	kmp_test_value_str(test, 0x42, 0x18c8, "63.44");
-	kmp_test_value_str(test, 0x11, 19591204, "19591204" "00000000000000000");
+	kmp_test_value_str(test, 0x11, 19591204, "1959120400000000000000000");
 	/* The four sign combinations */
 	kmp_test_value_str(test, 0x02, 1234, "123400");
 	kmp_test_value_str(test, 0x42, 1234, "12.34");
@@ -442,8 +442,7 @@ static void kmp_test_iio_values(struct kunit *test)
 	kmp_test_iio_value(test, 0x00, 0xffff, IIO_VAL_INT, 65535, 0);
 	kmp_test_iio_value(test, 0x00, 0xffffff, IIO_VAL_INT, 16777215, 0);
 	kmp_test_iio_value(test, 0x00, 0x7fffffff, IIO_VAL_INT, 0x7fffffff, 0);
-	kmp_test_iio_value(test, 0x00, 0xffffffffULL, IIO_VAL_INT_64,
-			   (int)0xffffffffu, 0);
+	kmp_test_iio_value(test, 0x00, 0xffffffffULL, IIO_VAL_INT_64, -1, 0);
 	kmp_test_iio_value(test, 0x80, 0xffffffffULL, IIO_VAL_INT_64, 1, -1);
 	kmp_test_iio_value(test, 0x03, 0xffffffffULL, IIO_VAL_INT_64,
 			   (int)(u32)big, (int)(big >> 32));
@@ -1035,6 +1034,7 @@ static struct kunit_suite kmp_core_test_suite = {
 	.name = "kamstrup-kmp-core",
 	.test_cases = kmp_core_test_cases,
 };
+
 kunit_test_suite(kmp_core_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the Kamstrup Meter Protocol core");

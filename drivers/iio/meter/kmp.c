@@ -690,7 +690,7 @@ EXPORT_SYMBOL_GPL(kmp_value_exponent);
  */
 int kmp_value_to_string(const struct kmp_value *v, char *buf, size_t size)
 {
-	char digits[21];
+	char digits[20], out[KMP_VALUE_STR_MAX];
 	int nd = 0, e = kmp_value_exponent(v), i;
 	size_t pos = 0;
 	u64 m = v->mantissa;
@@ -701,39 +701,34 @@ int kmp_value_to_string(const struct kmp_value *v, char *buf, size_t size)
 		digits[nd++] = '0' + rem;
 	} while (m);
 
-#define KMP_OUT(c) do {				\
-		if (pos + 1 >= size)		\
-			return -ENOSPC;		\
-		buf[pos++] = (c);		\
-	} while (0)
-
+	/* At most 1 + 20 + 63 characters: out[] always has room */
 	if (kmp_value_negative(v))
-		KMP_OUT('-');
+		out[pos++] = '-';
 	if (e >= 0) {
 		for (i = nd - 1; i >= 0; i--)
-			KMP_OUT(digits[i]);
+			out[pos++] = digits[i];
 		if (v->mantissa)
 			for (i = 0; i < e; i++)
-				KMP_OUT('0');
+				out[pos++] = '0';
 	} else {
 		int point = nd + e;	/* digits before the decimal point */
 
 		if (point <= 0) {
-			KMP_OUT('0');
-			KMP_OUT('.');
+			out[pos++] = '0';
+			out[pos++] = '.';
 			for (i = 0; i < -point; i++)
-				KMP_OUT('0');
+				out[pos++] = '0';
 		}
 		for (i = nd - 1; i >= 0; i--) {
-			KMP_OUT(digits[i]);
+			out[pos++] = digits[i];
 			if (i == -e && point > 0)
-				KMP_OUT('.');
+				out[pos++] = '.';
 		}
 	}
-#undef KMP_OUT
 
-	if (size < 1)
+	if (pos + 1 > size)
 		return -ENOSPC;
+	memcpy(buf, out, pos);
 	buf[pos] = '\0';
 	return pos;
 }
@@ -875,8 +870,8 @@ static int kmp_iio_decimal(bool neg, u64 m, int e, int *val, int *val2)
  *
  * Any mantissa with an exponent of -9 or more whose integer part fits
  * 31 bits is represented exactly, and so is any value with a smaller
- * exponent whose trailing zeros bring it to -9.  Nothing is rounded: a value that has no exact representation
- * is an error.
+ * exponent whose trailing zeros bring it to -9.  Nothing is rounded: a
+ * value that has no exact representation is an error.
  *
  * Return: IIO_VAL_INT, IIO_VAL_INT_64, IIO_VAL_INT_PLUS_MICRO or
  * IIO_VAL_INT_PLUS_NANO, or -ERANGE.
