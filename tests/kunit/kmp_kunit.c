@@ -10,6 +10,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/iio/types.h>
 
 #include "kmp.h"
 
@@ -436,6 +437,9 @@ static void kmp_test_iio_values(struct kunit *test)
 	s64 big = 4294967295000LL;
 
 	kmp_test_iio_value(test, 0x00, 0, IIO_VAL_INT, 0, 0);
+	/* Zero is exact whatever the exponent */
+	kmp_test_iio_value(test, 0x3f, 0, IIO_VAL_INT, 0, 0);
+	kmp_test_iio_value(test, 0xff, 0, IIO_VAL_INT, 0, 0);
 	kmp_test_iio_value(test, 0x80, 0x7fffffff, IIO_VAL_INT, -0x7fffffff, 0);
 	/* 1..4-byte mantissas at their limits */
 	kmp_test_iio_value(test, 0x00, 0xff, IIO_VAL_INT, 255, 0);
@@ -445,7 +449,7 @@ static void kmp_test_iio_values(struct kunit *test)
 	kmp_test_iio_value(test, 0x00, 0xffffffffULL, IIO_VAL_INT_64, -1, 0);
 	kmp_test_iio_value(test, 0x80, 0xffffffffULL, IIO_VAL_INT_64, 1, -1);
 	kmp_test_iio_value(test, 0x03, 0xffffffffULL, IIO_VAL_INT_64,
-			   (int)(u32)big, (int)(big >> 32));
+			   (int)lower_32_bits(big), (int)upper_32_bits(big));
 	/* Every exponent down to -9 is exact for a 4-byte mantissa */
 	kmp_test_iio_value(test, 0x43, 0xffffffffULL, IIO_VAL_INT_PLUS_MICRO,
 			   4294967, 295000);
@@ -501,11 +505,13 @@ static void kmp_test_iio_scales(struct kunit *test)
 	kmp_test_iio_scale(test, 2, 0x00, IIO_VAL_INT, 3600000, 0);	/* kWh */
 	kmp_test_iio_scale(test, 1, 0x43, IIO_VAL_INT_PLUS_MICRO, 3, 600000); /* Wh e-3 */
 	kmp_test_iio_scale(test, 4, 0x00, IIO_VAL_INT_64,
-			   (int)(u32)3600000000000LL, (int)(3600000000000LL >> 32));
+			   (int)lower_32_bits(3600000000000LL),
+			   (int)upper_32_bits(3600000000000LL));
 	kmp_test_iio_scale(test, 12, 0x43, IIO_VAL_INT, 4186800, 0);	/* Gcal e-3 */
 	kmp_test_iio_scale(test, 9, 0x45, IIO_VAL_INT_PLUS_NANO, 0, 41868); /* Cal e-5 */
 	kmp_test_iio_scale(test, 57, 0x01, IIO_VAL_INT_64,
-			   (int)(u32)100000000000LL, (int)(100000000000LL >> 32));
+			   (int)lower_32_bits(100000000000LL),
+			   (int)upper_32_bits(100000000000LL));
 	kmp_test_iio_scale(test, 22, 0x41, IIO_VAL_INT, 100000, 0);	/* kW e-1 -> mW */
 	kmp_test_iio_scale(test, 21, 0x00, IIO_VAL_INT, 1000, 0);	/* W */
 	kmp_test_iio_scale(test, 37, 0x42, IIO_VAL_INT, 10, 0);	/* C e-2 -> m C */

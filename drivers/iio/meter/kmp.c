@@ -222,8 +222,9 @@ EXPORT_SYMBOL_GPL(kmp_reply_len_max);
  * Used by the simulated meter and by tests; a reply frame starts with 0x40
  * and is never a command to a meter.
  *
- * Return: the frame length, -EINVAL for a bad @n, unit code, mantissa length
- * or a mantissa that does not fit its length, or -ENOSPC.
+ * Return: the frame length, -EINVAL for a bad @n, a bad mantissa length or
+ * a mantissa that does not fit its length, or -ENOSPC.  Unit codes are not
+ * checked: meters send codes beyond the known table too.
  */
 int kmp_build_reply_registers(u8 *buf, size_t size, u8 addr,
 			      const struct kmp_value *vals, unsigned int n)
@@ -743,8 +744,12 @@ EXPORT_SYMBOL_GPL(kmp_value_to_string);
  * The inverse of kmp_value_to_string(): the digits given are kept, so
  * "12.30" becomes 1230 * 10^-2.
  *
- * Return: 0, -EINVAL for a malformed string, -ERANGE if the mantissa does
- * not fit 64 bits or the exponent is beyond +-63.
+ * Zeros that would take the mantissa beyond 64 bits are folded into the
+ * exponent (before the decimal point) or dropped (after it), so every
+ * string kmp_value_to_string() prints parses back to the same number.
+ *
+ * Return: 0, -EINVAL for a malformed string, -ERANGE if the significant
+ * digits do not fit 64 bits or the exponent is beyond +-63.
  */
 int kmp_value_from_string(const char *s, struct kmp_value *v)
 {
@@ -816,8 +821,10 @@ static int kmp_iio_decimal(bool neg, u64 m, int e, int *val, int *val2)
 	u32 frac;
 	s64 s;
 
-	if (!m)
-		neg = false;
+	if (!m) {
+		*val = 0;
+		return IIO_VAL_INT;
+	}
 	/* Fold trailing zeros into the exponent where nano digits cannot hold it */
 	while (e < -9 && m) {
 		u64 q = div_u64_rem(m, 10, &frac);

@@ -59,6 +59,9 @@
  */
 #define KMP_RX_MAX		(2 + KMP_MAX_REGS * (5 + KMP_MAX_MANTISSA) + 2)
 
+/* Longest GetType or GetSerialNo reply on the wire: 4 data bytes, all stuffed */
+#define KMP_IDENT_REPLY_MAX	(1 + 2 * (2 + 4 + 2) + 1)
+
 /* Enough for the decimal string of any value: sign, 20 digits, "0." and 63 zeros */
 #define KMP_VALUE_STR_MAX	96
 

@@ -1,0 +1,804 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for the Kamstrup KMP driver, against a fake serdev controller
+ * whose write path answers from a scripted meter.
+ *
+ * The fake meter answers synchronously, from inside the driver's write:
+ * when the driver waits for its reply, the reply is already there, so no
+ * test depends on timing.  Where the meter stays silent, the driver's own
+ * bounded timeout runs (shortened by the test), and where a test must act
+ * while a request is in flight, a completion tells it the request arrived.
+ *
+ * This file is included by kamstrup-kmp.c when CONFIG_KAMSTRUP_KMP_KUNIT_TEST
+ * is set, so that it reaches the driver's static functions.
+ *
+ * Copyright (C) 2026 The kamstrup-kmp authors
+ */
+
+#include <kunit/test.h>
+#include <linux/kthread.h>
+#include <linux/pm_runtime.h>
+
+/* What the scripted meter does with a request */
+enum kmp_fake_action {
+	KMP_FAKE_ANSWER,
+	KMP_FAKE_SILENT,
+	KMP_FAKE_BAD_CRC,
+	KMP_FAKE_ECHO_NOISE,
+	KMP_FAKE_HOLD,
+};
+
+struct kmp_fake {
+	struct kunit *test;
+	struct device *parent;
+	struct serdev_controller *ctrl;
+	struct serdev_device *serdev;
+	struct kmp_meter *m;
+
+	struct kmp_rx req;
+	u8 written[4096];
+	size_t nwritten;
+	unsigned int requests;
+	unsigned int get_register;
+	unsigned int other;
+	unsigned int regs_asked[8];	/* ids per GetRegister request */
+
+	struct kmp_value known[16];
+	unsigned int nknown;
+
+	const struct software_node *const *children;
+	enum kmp_fake_action script[16];
+	unsigned int nscript;
+	unsigned int next;
+	struct completion held;
+	u32 baud;
+};
+
+static void kmp_fake_deliver(struct kmp_fake *f, const u8 *buf, size_t len)
+{
+	size_t pos;
+
+	/* In small chunks, as a UART's receive path hands them over */
+	for (pos = 0; pos < len; pos += 3)
+		serdev_controller_receive_buf(f->ctrl, buf + pos,
+					      min_t(size_t, 3, len - pos));
+}
+
+static void kmp_fake_request(struct kmp_fake *f, const struct kmp_frame *frame)
+{
+	static const u8 noise[] = { 0x00, 0xff, 0x0d, 0x1b, 0x80, 0x13, 0x0d };
+	struct kmp_value vals[KMP_MAX_REGS];
+	enum kmp_fake_action action = KMP_FAKE_ANSWER;
+	u8 reply[2 * KMP_RX_MAX + 2];
+	struct kmp_type type = { .type = 0x0034, .revision = 0x0601 };
+	unsigned int n = 0, i, j;
+	u16 regs[KMP_MAX_REGS];
+	int len;
+
+	if (f->next < f->nscript)
+		action = f->script[f->next++];
+	f->requests++;
+
+	switch (frame->cid) {
+	case KMP_CID_GET_REGISTER:
+		if (kmp_decode_request(frame, regs, &n)) {
+			f->other++;
+			return;
+		}
+		if (f->get_register < ARRAY_SIZE(f->regs_asked))
+			f->regs_asked[f->get_register] = n;
+		f->get_register++;
+		/* Unknown registers are left out, as a meter does */
+		for (i = 0, j = 0; i < n; i++) {
+			unsigned int k;
+
+			for (k = 0; k < f->nknown; k++)
+				if (f->known[k].reg == regs[i])
+					vals[j++] = f->known[k];
+		}
+		len = kmp_build_reply_registers(reply, sizeof(reply), 0x3f,
+						vals, j);
+		break;
+	case KMP_CID_GET_TYPE:
+		len = kmp_build_reply_type(reply, sizeof(reply), 0x3f, &type);
+		break;
+	case KMP_CID_GET_SERIAL:
+		len = kmp_build_reply_serial(reply, sizeof(reply), 0x3f,
+					     12345678);
+		break;
+	default:
+		f->other++;
+		return;
+	}
+	KUNIT_ASSERT_GT(f->test, len, 0);
+
+	switch (action) {
+	case KMP_FAKE_SILENT:
+		return;
+	case KMP_FAKE_HOLD:
+		complete(&f->held);
+		return;
+	case KMP_FAKE_BAD_CRC:
+		reply[1] ^= 0x01;	/* the address byte: CRC no longer matches */
+		break;
+	case KMP_FAKE_ECHO_NOISE:
+		/* The echo of the request as an optical head sends it back */
+		kmp_fake_deliver(f, f->written + f->nwritten -
+				 kmp_request_len_max(0), 0);
+		kmp_fake_deliver(f, noise, sizeof(noise));
+		break;
+	default:
+		break;
+	}
+	kmp_fake_deliver(f, reply, len);
+}
+
+static ssize_t kmp_fake_write_buf(struct serdev_controller *ctrl,
+				  const u8 *data, size_t len)
+{
+	struct kmp_fake *f = serdev_controller_get_drvdata(ctrl);
+	struct kmp_frame frame;
+	size_t pos = 0, used;
+	int ret;
+
+	if (f->nwritten + len <= sizeof(f->written)) {
+		memcpy(f->written + f->nwritten, data, len);
+		f->nwritten += len;
+	}
+	while (pos < len) {
+		ret = kmp_rx_feed(&f->req, data + pos, len - pos, &used);
+		pos += used;
+		if (ret == KMP_RX_COMPLETE) {
+			kmp_rx_frame(&f->req, &frame);
+			kmp_fake_request(f, &frame);
+			kmp_rx_init(&f->req, KMP_START_REQUEST);
+		} else if (ret < 0) {
+			f->other++;
+		} else if (!used) {
+			break;
+		}
+	}
+	return len;
+}
+
+static int kmp_fake_open(struct serdev_controller *ctrl)
+{
+	return 0;
+}
+
+static void kmp_fake_close(struct serdev_controller *ctrl)
+{
+}
+
+static unsigned int kmp_fake_set_baudrate(struct serdev_controller *ctrl,
+					  unsigned int baud)
+{
+	struct kmp_fake *f = serdev_controller_get_drvdata(ctrl);
+
+	f->baud = baud;
+	return baud;
+}
+
+static void kmp_fake_set_flow_control(struct serdev_controller *ctrl, bool on)
+{
+}
+
+static int kmp_fake_set_parity(struct serdev_controller *ctrl,
+			       enum serdev_parity parity)
+{
+	return parity == SERDEV_PARITY_NONE ? 0 : -EINVAL;
+}
+
+static void kmp_fake_wait_until_sent(struct serdev_controller *ctrl,
+				     long timeout)
+{
+}
+
+static const struct serdev_controller_ops kmp_fake_ops = {
+	.write_buf = (void *)kmp_fake_write_buf,
+	.open = kmp_fake_open,
+	.close = kmp_fake_close,
+	.set_baudrate = kmp_fake_set_baudrate,
+	.set_flow_control = kmp_fake_set_flow_control,
+	.set_parity = kmp_fake_set_parity,
+	.wait_until_sent = kmp_fake_wait_until_sent,
+};
+
+/* The meter of the example profile: heat meter values with their units */
+static const struct {
+	u16 reg;
+	u8 unit;
+	const char *value;
+} kmp_fake_profile[] = {
+	{ KMP_REG_HEAT_ENERGY, 8, "1183.040" },		/* GJ */
+	{ KMP_REG_POWER, 22, "2.4" },			/* kW */
+	{ KMP_REG_TEMP1, 37, "12.40" },			/* C */
+	{ KMP_REG_TEMP2, 37, "-3.25" },			/* C */
+	{ KMP_REG_TEMP_DIFF, 38, "15.65" },		/* K */
+	{ KMP_REG_FLOW, 41, "130" },			/* l/h */
+	{ KMP_REG_VOLUME, 40, "1875.56" },		/* m3 */
+	{ 0x03ec, 46, "43817" },			/* h */
+	{ 0x0400, 2, "4294967295e3" },			/* kWh */
+};
+
+static const struct property_entry kmp_fake_fast_props[] = {
+	PROPERTY_ENTRY_U32("current-speed", 115200),
+	{ }
+};
+
+static const struct software_node kmp_fake_node = {
+	.name = "meter",
+	.properties = kmp_fake_fast_props,
+};
+
+/*
+ * A fake controller with the scripted meter, the driver bound to it with
+ * @node's properties (and @children's channel nodes).
+ */
+static struct kmp_fake *kmp_fake_setup(struct kunit *test,
+				       const struct software_node *node,
+				       const struct software_node *const *children)
+{
+	struct serdev_controller *ctrl;
+	struct device *parent;
+	struct kmp_fake *f;
+	unsigned int i;
+	int ret;
+
+	parent = root_device_register("kmp-kunit");
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(parent));
+	ctrl = kmp_serdev_controller_alloc(parent, parent, sizeof(*f));
+	KUNIT_ASSERT_NOT_NULL(test, ctrl);
+	f = serdev_controller_get_drvdata(ctrl);
+	f->test = test;
+	f->parent = parent;
+	f->ctrl = ctrl;
+	init_completion(&f->held);
+	kmp_rx_init(&f->req, KMP_START_REQUEST);
+	for (i = 0; i < ARRAY_SIZE(kmp_fake_profile); i++) {
+		struct kmp_value *v = &f->known[f->nknown++];
+
+		v->reg = kmp_fake_profile[i].reg;
+		v->unit = kmp_fake_profile[i].unit;
+		KUNIT_ASSERT_EQ(test, kmp_value_from_string(kmp_fake_profile[i].value, v), 0);
+		v->len = max_t(u8, v->len, 2);
+	}
+	ctrl->ops = &kmp_fake_ops;
+	/* serdev_controller_add() wants devicetree children: add it by hand */
+	ret = device_add(&ctrl->dev);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	pm_runtime_enable(&ctrl->dev);
+
+	f->serdev = serdev_device_alloc(ctrl);
+	KUNIT_ASSERT_NOT_NULL(test, f->serdev);
+	ret = device_add_software_node(&f->serdev->dev, node);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	f->children = children;
+	for (i = 0; children && children[i]; i++)
+		KUNIT_ASSERT_EQ(test, software_node_register(children[i]), 0);
+	ret = serdev_device_add(f->serdev);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	/* From here on, the suite's exit hook undoes all of this */
+	test->priv = f;
+
+	/* Bind the driver as the driver core does for a devicetree match */
+	ret = device_driver_attach(&kmp_driver.driver, &f->serdev->dev);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	f->m = serdev_device_get_drvdata(f->serdev);
+	KUNIT_ASSERT_NOT_NULL(test, f->m);
+	/* The driver's own timeouts, shortened: only silent meters wait */
+	f->m->turnaround_ms = 20;
+	return f;
+}
+
+static void kmp_drv_test_exit(struct kunit *test)
+{
+	struct kmp_fake *f = test->priv;
+	struct serdev_controller *ctrl = f->ctrl;
+	struct device *parent = f->parent;
+	unsigned int i;
+
+	if (!f)
+		return;
+	/* Unbinds the driver (remove and devres) and drops the device */
+	device_release_driver(&f->serdev->dev);
+	for (i = 0; f->children && f->children[i]; i++)
+		;
+	while (i--)
+		software_node_unregister(f->children[i]);
+	device_remove_software_node(&f->serdev->dev);
+	serdev_device_remove(f->serdev);
+	pm_runtime_disable(&ctrl->dev);
+	device_del(&ctrl->dev);
+	serdev_controller_put(ctrl);
+	root_device_unregister(parent);
+}
+
+static void kmp_fake_script(struct kmp_fake *f, enum kmp_fake_action action,
+			    unsigned int count)
+{
+	while (count-- && f->nscript < ARRAY_SIZE(f->script))
+		f->script[f->nscript++] = action;
+}
+
+/* The channel reading @reg, or NULL */
+static const struct iio_chan_spec *kmp_fake_chan(struct kmp_fake *f, u16 reg)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->m->nregs; i++)
+		if (f->m->regs[i] == reg)
+			return &f->m->indio_dev->channels[i];
+	return NULL;
+}
+
+static int kmp_fake_read(struct kmp_fake *f, u16 reg, long mask,
+			 int *val, int *val2)
+{
+	const struct iio_chan_spec *chan = kmp_fake_chan(f, reg);
+
+	KUNIT_ASSERT_NOT_NULL(f->test, chan);
+	*val = 0;
+	*val2 = 0;
+	return kmp_read_raw(f->m->indio_dev, chan, val, val2, mask);
+}
+
+/* The cache's lifetime ends: as if KMP_CACHE_MS had passed */
+static void kmp_fake_expire(struct kmp_fake *f)
+{
+	mutex_lock(&f->m->lock);
+	f->m->cache_expires = jiffies - 1;
+	mutex_unlock(&f->m->lock);
+}
+
+/* Every byte ever written is part of a read command */
+static void kmp_fake_expect_only_reads(struct kunit *test, struct kmp_fake *f)
+{
+	struct kmp_frame frame;
+	struct kmp_rx rx;
+	size_t pos = 0, used;
+	unsigned int frames = 0;
+	int ret;
+
+	kmp_rx_init(&rx, KMP_START_REQUEST);
+	while (pos < f->nwritten) {
+		ret = kmp_rx_feed(&rx, f->written + pos, f->nwritten - pos, &used);
+		pos += used;
+		KUNIT_ASSERT_GE(test, ret, 0);
+		if (ret != KMP_RX_COMPLETE)
+			break;
+		kmp_rx_frame(&rx, &frame);
+		KUNIT_EXPECT_EQ(test, frame.addr, KMP_ADDR_HEAT);
+		KUNIT_EXPECT_TRUE(test, frame.cid == KMP_CID_GET_REGISTER ||
+				  frame.cid == KMP_CID_GET_TYPE ||
+				  frame.cid == KMP_CID_GET_SERIAL);
+		frames++;
+		kmp_rx_init(&rx, KMP_START_REQUEST);
+	}
+	/* Nothing left over: no byte outside a frame */
+	KUNIT_EXPECT_EQ(test, rx.discarded, 0u);
+	KUNIT_EXPECT_EQ(test, rx.state, KMP_RX_HUNT);
+	KUNIT_EXPECT_EQ(test, frames, f->requests);
+	KUNIT_EXPECT_EQ(test, f->other, 0u);
+}
+
+static void kmp_drv_test_probe(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+
+	KUNIT_EXPECT_EQ(test, f->baud, 115200u);
+	/* The seven standard channels and the timestamp */
+	KUNIT_EXPECT_EQ(test, f->m->nregs, 7u);
+	KUNIT_EXPECT_EQ(test, f->m->indio_dev->num_channels, 8);
+	KUNIT_EXPECT_EQ(test, f->m->indio_dev->channels[0].type, IIO_ENERGY);
+	KUNIT_EXPECT_FALSE(test, f->m->indio_dev->channels[0].indexed);
+	/* Identity read once at probe: GetType and GetSerialNo */
+	KUNIT_EXPECT_TRUE(test, f->m->identity_read);
+	KUNIT_EXPECT_EQ(test, f->m->serial, 12345678u);
+	KUNIT_EXPECT_EQ(test, f->m->type.type, 0x34);
+	KUNIT_EXPECT_EQ(test, f->requests, 2u);
+	/* Nothing else until somebody reads */
+	KUNIT_EXPECT_EQ(test, f->get_register, 0u);
+	kmp_fake_expect_only_reads(test, f);
+}
+
+/* Seven channel reads in a row: one transaction of one frame */
+static void kmp_drv_test_one_transaction(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	unsigned int i;
+	int val, val2;
+
+	for (i = 0; i < ARRAY_SIZE(kmp_quantities); i++) {
+		KUNIT_EXPECT_GE(test, kmp_fake_read(f, kmp_quantities[i].reg,
+						    IIO_CHAN_INFO_RAW, &val, &val2), 0);
+		KUNIT_EXPECT_GE(test, kmp_fake_read(f, kmp_quantities[i].reg,
+						    IIO_CHAN_INFO_SCALE, &val, &val2), 0);
+	}
+	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
+	KUNIT_EXPECT_EQ(test, f->regs_asked[0], 7u);
+	kmp_fake_expect_only_reads(test, f);
+}
+
+/* After the cache's lifetime, the next read asks the meter again */
+static void kmp_drv_test_cache_expiry(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	int val, val2;
+
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_POWER, IIO_CHAN_INFO_RAW,
+					    &val, &val2), IIO_VAL_INT);
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_TEMP1, IIO_CHAN_INFO_RAW,
+					    &val, &val2), IIO_VAL_INT);
+	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
+	kmp_fake_expire(f);
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_TEMP1, IIO_CHAN_INFO_RAW,
+					    &val, &val2), IIO_VAL_INT);
+	KUNIT_EXPECT_EQ(test, f->get_register, 2u);
+}
+
+/* The values and scales a user reads: raw * scale in the ABI's units */
+static void kmp_drv_test_values(struct kunit *test)
+{
+	static const struct {
+		u16 reg;
+		int raw, scale_type, scale, scale2;
+	} want[] = {
+		{ KMP_REG_HEAT_ENERGY, 1183040, IIO_VAL_INT, 1000000, 0 },	/* J */
+		{ KMP_REG_POWER, 24, IIO_VAL_INT, 100000, 0 },			/* mW */
+		{ KMP_REG_TEMP1, 1240, IIO_VAL_INT, 10, 0 },			/* m C */
+		{ KMP_REG_TEMP2, -325, IIO_VAL_INT, 10, 0 },
+		{ KMP_REG_TEMP_DIFF, 1565, IIO_VAL_INT, 10, 0 },
+		{ KMP_REG_FLOW, 130, IIO_VAL_INT, 1, 0 },			/* l/h */
+		{ KMP_REG_VOLUME, 187556, IIO_VAL_INT, 10, 0 },			/* l */
+	};
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	unsigned int i;
+	int val, val2;
+
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		KUNIT_EXPECT_EQ(test, kmp_fake_read(f, want[i].reg, IIO_CHAN_INFO_RAW,
+						    &val, &val2), IIO_VAL_INT);
+		KUNIT_EXPECT_EQ(test, val, want[i].raw);
+		KUNIT_EXPECT_EQ(test, kmp_fake_read(f, want[i].reg, IIO_CHAN_INFO_SCALE,
+						    &val, &val2), want[i].scale_type);
+		KUNIT_EXPECT_EQ(test, val, want[i].scale);
+	}
+}
+
+/* The units each default channel can carry, as the IIO ABI scales them */
+static void kmp_drv_test_unit_scales(struct kunit *test)
+{
+	static const struct {
+		u16 reg;
+		u8 unit;
+		const char *value;
+		int type, scale, scale2;
+	} cases[] = {
+		{ KMP_REG_HEAT_ENERGY, 2, "12345", IIO_VAL_INT, 3600000, 0 },	/* kWh */
+		{ KMP_REG_HEAT_ENERGY, 3, "55.006", IIO_VAL_INT, 3600000, 0 },	/* MWh */
+		{ KMP_REG_HEAT_ENERGY, 8, "1.23", IIO_VAL_INT, 10000000, 0 },	/* GJ */
+		{ KMP_REG_HEAT_ENERGY, 12, "1.234", IIO_VAL_INT, 4186800, 0 },	/* Gcal */
+		{ KMP_REG_POWER, 22, "0.0", IIO_VAL_INT, 100000, 0 },		/* kW */
+		{ KMP_REG_POWER, 23, "0.001", IIO_VAL_INT, 1000000, 0 },	/* MW */
+		{ KMP_REG_TEMP1, 37, "53.65", IIO_VAL_INT, 10, 0 },		/* C */
+		{ KMP_REG_TEMP_DIFF, 38, "7.86", IIO_VAL_INT, 10, 0 },		/* K */
+		{ KMP_REG_FLOW, 42, "0.130", IIO_VAL_INT, 1, 0 },		/* m3/h */
+		{ KMP_REG_VOLUME, 39, "123", IIO_VAL_INT, 1, 0 },		/* l */
+		{ KMP_REG_VOLUME, 55, "12", IIO_VAL_INT, 10000, 0 },		/* m3 x 10 */
+	};
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	unsigned int i, k;
+	int val, val2;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		for (k = 0; k < f->nknown; k++) {
+			if (f->known[k].reg != cases[i].reg)
+				continue;
+			f->known[k].unit = cases[i].unit;
+			KUNIT_ASSERT_EQ(test, kmp_value_from_string(cases[i].value,
+								    &f->known[k]), 0);
+		}
+		kmp_fake_expire(f);
+		KUNIT_EXPECT_EQ(test, kmp_fake_read(f, cases[i].reg, IIO_CHAN_INFO_SCALE,
+						    &val, &val2), cases[i].type);
+		KUNIT_EXPECT_EQ(test, val, cases[i].scale);
+	}
+	/* A unit of another quantity on a standard channel is refused */
+	f->known[0].unit = 37;
+	kmp_fake_expire(f);
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_HEAT_ENERGY, IIO_CHAN_INFO_SCALE,
+					    &val, &val2), -EPROTO);
+}
+
+/* Ten registers: two frames, of eight and two */
+static const struct property_entry kmp_fake_ten_props[] = {
+	PROPERTY_ENTRY_U32("current-speed", 115200),
+	PROPERTY_ENTRY_U32("#address-cells", 1),
+	PROPERTY_ENTRY_U32("#size-cells", 0),
+	{ }
+};
+
+static const struct software_node kmp_fake_ten_node = {
+	.name = "meter-ten",
+	.properties = kmp_fake_ten_props,
+};
+
+static const struct property_entry kmp_fake_hours_props[] = {
+	PROPERTY_ENTRY_U32("reg", 0x3ec),
+	PROPERTY_ENTRY_STRING("label", "hour counter"),
+	{ }
+};
+
+static const struct property_entry kmp_fake_big_props[] = {
+	PROPERTY_ENTRY_U32("reg", 0x400),
+	{ }
+};
+
+static const struct property_entry kmp_fake_absent_props[] = {
+	PROPERTY_ENTRY_U32("reg", 0x1234),
+	PROPERTY_ENTRY_STRING("label", "not in this meter"),
+	{ }
+};
+
+static const struct software_node kmp_fake_hours = {
+	.name = "channel@3ec",
+	.parent = &kmp_fake_ten_node,
+	.properties = kmp_fake_hours_props,
+};
+
+static const struct software_node kmp_fake_big = {
+	.name = "channel@400",
+	.parent = &kmp_fake_ten_node,
+	.properties = kmp_fake_big_props,
+};
+
+static const struct software_node kmp_fake_absent = {
+	.name = "channel@1234",
+	.parent = &kmp_fake_ten_node,
+	.properties = kmp_fake_absent_props,
+};
+
+static const struct software_node *const kmp_fake_ten_children[] = {
+	&kmp_fake_hours, &kmp_fake_big, &kmp_fake_absent, NULL
+};
+
+static void kmp_drv_test_batching(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_ten_node,
+					    kmp_fake_ten_children);
+	/* sysfs_emit() wants a page, as sysfs gives it */
+	char *label = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	int val, val2;
+
+	KUNIT_ASSERT_NOT_NULL(test, label);
+	KUNIT_ASSERT_EQ(test, f->m->nregs, 10u);
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, 0x3ec, IIO_CHAN_INFO_RAW, &val, &val2),
+			IIO_VAL_INT);
+	KUNIT_EXPECT_EQ(test, val, 43817);
+	KUNIT_EXPECT_EQ(test, f->get_register, 2u);
+	KUNIT_EXPECT_EQ(test, f->regs_asked[0], 8u);
+	KUNIT_EXPECT_EQ(test, f->regs_asked[1], 2u);
+
+	/* Channel nodes: IIO_COUNT indexed by register, with their label */
+	KUNIT_EXPECT_EQ(test, kmp_fake_chan(f, 0x3ec)->type, IIO_COUNT);
+	KUNIT_EXPECT_EQ(test, kmp_fake_chan(f, 0x3ec)->channel, 0x3ec);
+	kmp_read_label(f->m->indio_dev, kmp_fake_chan(f, 0x3ec), label);
+	KUNIT_EXPECT_STREQ(test, label, "hour counter\n");
+	kmp_read_label(f->m->indio_dev, kmp_fake_chan(f, 0x400), label);
+	KUNIT_EXPECT_STREQ(test, label, "register 0x0400\n");
+	/* Hours have no conversion: the scale is the meter's 10^exponent */
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, 0x3ec, IIO_CHAN_INFO_SCALE, &val, &val2),
+			IIO_VAL_INT);
+	KUNIT_EXPECT_EQ(test, val, 1);
+
+	/* A 4-byte mantissa with an exponent: beyond 32 bits, exactly */
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, 0x400, IIO_CHAN_INFO_RAW, &val, &val2),
+			IIO_VAL_INT_64);
+	KUNIT_EXPECT_EQ(test, (u32)val, 0xffffffffu);
+	KUNIT_EXPECT_EQ(test, val2, 0);
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, 0x400, IIO_CHAN_INFO_SCALE, &val, &val2),
+			IIO_VAL_INT_64);
+	KUNIT_EXPECT_EQ(test, (s64)((u64)(u32)val2 << 32 | (u32)val), 3600000000LL);
+
+	/* A register the meter lacks: -ENODATA for that channel alone */
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, 0x1234, IIO_CHAN_INFO_RAW, &val, &val2),
+			-ENODATA);
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_TEMP2, IIO_CHAN_INFO_RAW,
+					    &val, &val2), IIO_VAL_INT);
+	KUNIT_EXPECT_EQ(test, val, -325);
+	KUNIT_EXPECT_EQ(test, f->get_register, 2u);
+	kmp_fake_expect_only_reads(test, f);
+}
+
+static void kmp_drv_test_timeout(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	int val, val2;
+
+	kmp_fake_script(f, KMP_FAKE_SILENT, KMP_ATTEMPTS);
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_POWER, IIO_CHAN_INFO_RAW,
+					    &val, &val2), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, f->get_register, (unsigned int)KMP_ATTEMPTS);
+	/* The failure is kept briefly too: other channels do not ask again */
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_TEMP1, IIO_CHAN_INFO_RAW,
+					    &val, &val2), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, f->get_register, (unsigned int)KMP_ATTEMPTS);
+	/* The meter wakes: the next refresh reads it */
+	kmp_fake_expire(f);
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_POWER, IIO_CHAN_INFO_RAW,
+					    &val, &val2), IIO_VAL_INT);
+	KUNIT_EXPECT_EQ(test, val, 24);
+	kmp_fake_expect_only_reads(test, f);
+}
+
+/* A sleeping meter that answers the second request */
+static void kmp_drv_test_wake_up(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	int val, val2;
+
+	kmp_fake_script(f, KMP_FAKE_SILENT, 1);
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_TEMP1, IIO_CHAN_INFO_RAW,
+					    &val, &val2), IIO_VAL_INT);
+	KUNIT_EXPECT_EQ(test, val, 1240);
+	KUNIT_EXPECT_EQ(test, f->get_register, 2u);
+}
+
+static void kmp_drv_test_bad_crc(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	int val, val2;
+
+	/* One bad reply: retried, and the value is the good one */
+	kmp_fake_script(f, KMP_FAKE_BAD_CRC, 1);
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_TEMP2, IIO_CHAN_INFO_RAW,
+					    &val, &val2), IIO_VAL_INT);
+	KUNIT_EXPECT_EQ(test, val, -325);
+	KUNIT_EXPECT_EQ(test, f->get_register, 2u);
+	/* Bad every time: -EBADMSG after the bounded retries */
+	kmp_fake_expire(f);
+	kmp_fake_script(f, KMP_FAKE_BAD_CRC, KMP_ATTEMPTS);
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_TEMP2, IIO_CHAN_INFO_RAW,
+					    &val, &val2), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, f->get_register, 2u + KMP_ATTEMPTS);
+	kmp_fake_expect_only_reads(test, f);
+}
+
+static void kmp_drv_test_echo_noise(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	int val, val2;
+
+	kmp_fake_script(f, KMP_FAKE_ECHO_NOISE, 1);
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_HEAT_ENERGY, IIO_CHAN_INFO_RAW,
+					    &val, &val2), IIO_VAL_INT);
+	KUNIT_EXPECT_EQ(test, val, 1183040);
+	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
+}
+
+/* Buffered capture: a scan of every channel's raw value, timestamped */
+static void kmp_drv_test_buffer_scan(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	struct iio_dev *indio_dev = f->m->indio_dev;
+	unsigned long *mask;
+
+	mask = kunit_kzalloc(test, BITS_TO_LONGS(KMP_MAX_CHANNELS + 1) *
+			     sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mask);
+	bitmap_set(mask, 0, 7);
+	/* What the poller does with an active scan mask, once */
+	indio_dev->active_scan_mask = mask;
+	f->m->period_ms = KMP_MAX_PERIOD_MS;
+	kmp_poll(&f->m->poll_work.work);
+	cancel_delayed_work_sync(&f->m->poll_work);
+	indio_dev->active_scan_mask = NULL;
+	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
+	KUNIT_EXPECT_EQ(test, f->m->scan[0], 1183040LL);
+	KUNIT_EXPECT_EQ(test, f->m->scan[1], 24LL);
+	KUNIT_EXPECT_EQ(test, f->m->scan[2], 1240LL);
+	KUNIT_EXPECT_EQ(test, f->m->scan[3], -325LL);
+	KUNIT_EXPECT_EQ(test, f->m->scan[4], 1565LL);
+	KUNIT_EXPECT_EQ(test, f->m->scan[5], 130LL);
+	KUNIT_EXPECT_EQ(test, f->m->scan[6], 187556LL);
+}
+
+static void kmp_drv_test_sampling_frequency(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	struct iio_dev *indio_dev = f->m->indio_dev;
+	const struct iio_chan_spec *chan = &indio_dev->channels[0];
+	int val, val2;
+
+	/* Default: the seed's update interval, 60 s */
+	KUNIT_EXPECT_EQ(test, kmp_read_raw(indio_dev, chan, &val, &val2,
+					   IIO_CHAN_INFO_SAMP_FREQ),
+			IIO_VAL_INT_PLUS_MICRO);
+	KUNIT_EXPECT_EQ(test, val, 0);
+	KUNIT_EXPECT_EQ(test, val2, 16666);
+	KUNIT_EXPECT_EQ(test, kmp_write_raw(indio_dev, chan, 1, 0,
+					    IIO_CHAN_INFO_SAMP_FREQ), 0);
+	KUNIT_EXPECT_EQ(test, f->m->period_ms, 1000u);
+	KUNIT_EXPECT_EQ(test, kmp_write_raw(indio_dev, chan, 0, 100000,
+					    IIO_CHAN_INFO_SAMP_FREQ), 0);
+	KUNIT_EXPECT_EQ(test, f->m->period_ms, 10000u);
+	KUNIT_EXPECT_EQ(test, kmp_read_raw(indio_dev, chan, &val, &val2,
+					   IIO_CHAN_INFO_SAMP_FREQ),
+			IIO_VAL_INT_PLUS_MICRO);
+	KUNIT_EXPECT_EQ(test, val2, 100000);
+	/* 0, negative, faster than 1 Hz or slower than once a day: refused */
+	KUNIT_EXPECT_EQ(test, kmp_write_raw(indio_dev, chan, 0, 0,
+					    IIO_CHAN_INFO_SAMP_FREQ), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmp_write_raw(indio_dev, chan, -1, 0,
+					    IIO_CHAN_INFO_SAMP_FREQ), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmp_write_raw(indio_dev, chan, 2, 0,
+					    IIO_CHAN_INFO_SAMP_FREQ), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmp_write_raw(indio_dev, chan, 0, 1,
+					    IIO_CHAN_INFO_SAMP_FREQ), -EINVAL);
+	KUNIT_EXPECT_EQ(test, f->m->period_ms, 10000u);
+	/* None of that talked to the meter */
+	KUNIT_EXPECT_EQ(test, f->get_register, 0u);
+}
+
+struct kmp_reader {
+	struct kmp_fake *f;
+	int ret;
+	struct completion done;
+};
+
+static int kmp_reader_thread(void *data)
+{
+	struct kmp_reader *r = data;
+	int val, val2;
+
+	r->ret = kmp_fake_read(r->f, KMP_REG_POWER, IIO_CHAN_INFO_RAW, &val, &val2);
+	complete(&r->done);
+	return 0;
+}
+
+/* Unbinding while a read waits for the meter: it ends with -ENODEV */
+static void kmp_drv_test_remove_during_read(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	struct kmp_reader r = { .f = f };
+	struct task_struct *task;
+
+	init_completion(&r.done);
+	/* A turnaround long enough that only the removal can end the wait */
+	f->m->turnaround_ms = 60000;
+	kmp_fake_script(f, KMP_FAKE_HOLD, 1);
+	task = kthread_run(kmp_reader_thread, &r, "kmp-kunit-reader");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	/* The request reached the meter, which keeps its reply */
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&f->held, 10 * HZ), 0UL);
+	device_release_driver(&f->serdev->dev);
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&r.done, 10 * HZ), 0UL);
+	KUNIT_EXPECT_EQ(test, r.ret, -ENODEV);
+	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
+}
+
+static struct kunit_case kmp_driver_test_cases[] = {
+	KUNIT_CASE(kmp_drv_test_probe),
+	KUNIT_CASE(kmp_drv_test_one_transaction),
+	KUNIT_CASE(kmp_drv_test_cache_expiry),
+	KUNIT_CASE(kmp_drv_test_values),
+	KUNIT_CASE(kmp_drv_test_unit_scales),
+	KUNIT_CASE(kmp_drv_test_batching),
+	KUNIT_CASE(kmp_drv_test_timeout),
+	KUNIT_CASE(kmp_drv_test_wake_up),
+	KUNIT_CASE(kmp_drv_test_bad_crc),
+	KUNIT_CASE(kmp_drv_test_echo_noise),
+	KUNIT_CASE(kmp_drv_test_buffer_scan),
+	KUNIT_CASE(kmp_drv_test_sampling_frequency),
+	KUNIT_CASE(kmp_drv_test_remove_during_read),
+	{}
+};
+
+static struct kunit_suite kmp_driver_test_suite = {
+	.name = "kamstrup-kmp-driver",
+	.exit = kmp_drv_test_exit,
+	.test_cases = kmp_driver_test_cases,
+};
+
+kunit_test_suite(kmp_driver_test_suite);
