@@ -35,8 +35,10 @@ FUZZ_SRC := $(wildcard tests/fuzz/*.c)
 
 all: modules
 
+# include/uapi holds the driver's UAPI header (in a kernel tree: the kernel's)
 modules:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $(MODULE_CONFIG) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(MODULE_CONFIG) \
+		KCPPFLAGS="-I$(CURDIR)/include/uapi" modules
 
 help:
 	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'

@@ -778,6 +778,109 @@ static void kmp_drv_test_remove_during_read(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
 }
 
+static void kmp_ioc_prepare(struct kmp_ioc_read *req, const u16 *regs,
+			    unsigned int n)
+{
+	unsigned int i;
+
+	memset(req, 0, sizeof(*req));
+	req->size = sizeof(*req);
+	req->count = n;
+	for (i = 0; i < n; i++)
+		req->regs[i].reg = regs[i];
+}
+
+/* Bad input is refused before anything reaches the meter */
+static void kmp_drv_test_ioctl_validation(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	static const u16 regs[] = { 0x3c };
+	struct kmp_ioc_read *req;
+	struct file file = { .private_data = &f->m->misc };
+	unsigned int requests = f->requests;
+
+	req = kunit_kzalloc(test, sizeof(*req), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, req);
+
+	kmp_ioc_prepare(req, regs, 1);
+	KUNIT_EXPECT_EQ(test, kmp_ioc_validate(req), 0);
+	req->count = 0;
+	KUNIT_EXPECT_EQ(test, kmp_ioc_validate(req), -EINVAL);
+	req->count = KMP_IOC_MAX_REGS + 1;
+	KUNIT_EXPECT_EQ(test, kmp_ioc_validate(req), -EINVAL);
+	kmp_ioc_prepare(req, regs, 1);
+	req->size = sizeof(*req) - 8;
+	KUNIT_EXPECT_EQ(test, kmp_ioc_validate(req), -EINVAL);
+	kmp_ioc_prepare(req, regs, 1);
+	req->flags = 1;
+	KUNIT_EXPECT_EQ(test, kmp_ioc_validate(req), -EINVAL);
+	kmp_ioc_prepare(req, regs, 1);
+	req->reserved = 1;
+	KUNIT_EXPECT_EQ(test, kmp_ioc_validate(req), -EINVAL);
+	kmp_ioc_prepare(req, regs, 1);
+	req->regs[0].reserved[3] = 1;
+	KUNIT_EXPECT_EQ(test, kmp_ioc_validate(req), -EINVAL);
+	/* Reserved bytes of unused entries do not matter */
+	kmp_ioc_prepare(req, regs, 1);
+	req->regs[1].reserved[0] = 1;
+	KUNIT_EXPECT_EQ(test, kmp_ioc_validate(req), 0);
+
+	/* Other ioctl numbers are not ours; the old size of ours neither */
+	KUNIT_EXPECT_EQ(test, kmp_misc_ioctl(&file, _IO(KMP_IOC_MAGIC, 1), 0), -ENOTTY);
+	KUNIT_EXPECT_EQ(test, kmp_misc_ioctl(&file, _IOWR(KMP_IOC_MAGIC, 0, u32), 0),
+			-ENOTTY);
+	KUNIT_EXPECT_EQ(test, f->requests, requests);
+}
+
+static void kmp_drv_test_ioctl_results(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	static const u16 regs[] = { 0x3c, 0x1234, 0x57, 0x3c, 0x400, 0x3ec };
+	struct kmp_ioc_read *req;
+	struct kmp_ioc_register *r;
+
+	req = kunit_kzalloc(test, sizeof(*req), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	kmp_ioc_prepare(req, regs, ARRAY_SIZE(regs));
+	KUNIT_ASSERT_EQ(test, kmp_ioc_validate(req), 0);
+	KUNIT_ASSERT_EQ(test, kmp_ioc_read_registers(f->m, req), 0);
+	/* Five different ids: one request */
+	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
+	KUNIT_EXPECT_EQ(test, f->regs_asked[0], 5u);
+
+	r = &req->regs[0];
+	KUNIT_EXPECT_EQ(test, r->reg, 0x3c);
+	KUNIT_EXPECT_EQ(test, r->status, KMP_IOC_OK);
+	KUNIT_EXPECT_EQ(test, r->unit, 8);
+	KUNIT_EXPECT_EQ(test, r->mantissa, 1183040ULL);
+	KUNIT_EXPECT_EQ(test, r->exponent, -3);
+	KUNIT_EXPECT_EQ(test, r->negative, 0);
+	KUNIT_EXPECT_STREQ(test, r->value, "1183.040");
+	KUNIT_EXPECT_EQ(test, req->regs[1].status, KMP_IOC_ABSENT);
+	KUNIT_EXPECT_EQ(test, req->regs[1].reg, 0x1234);
+	KUNIT_EXPECT_STREQ(test, req->regs[1].value, "");
+	r = &req->regs[2];
+	KUNIT_EXPECT_EQ(test, r->status, KMP_IOC_OK);
+	KUNIT_EXPECT_EQ(test, r->negative, 1);
+	KUNIT_EXPECT_EQ(test, r->siex, 0xc2);
+	KUNIT_EXPECT_STREQ(test, r->value, "-3.25");
+	/* The repeated id has the same answer */
+	KUNIT_EXPECT_STREQ(test, req->regs[3].value, "1183.040");
+	KUNIT_EXPECT_STREQ(test, req->regs[4].value, "4294967295000");
+	KUNIT_EXPECT_EQ(test, req->regs[4].len, 4);
+	KUNIT_EXPECT_STREQ(test, req->regs[5].value, "43817");
+	KUNIT_EXPECT_EQ(test, req->regs[5].unit, 46);
+
+	/* A silent meter: an error per register, the call itself succeeds */
+	kmp_fake_script(f, KMP_FAKE_SILENT, KMP_ATTEMPTS);
+	kmp_ioc_prepare(req, regs, 2);
+	KUNIT_ASSERT_EQ(test, kmp_ioc_read_registers(f->m, req), 0);
+	KUNIT_EXPECT_EQ(test, req->regs[0].status, KMP_IOC_ERROR);
+	KUNIT_EXPECT_EQ(test, req->regs[0].error, -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, req->regs[1].status, KMP_IOC_ERROR);
+	kmp_fake_expect_only_reads(test, f);
+}
+
 static struct kunit_case kmp_driver_test_cases[] = {
 	KUNIT_CASE(kmp_drv_test_probe),
 	KUNIT_CASE(kmp_drv_test_one_transaction),
@@ -792,6 +895,8 @@ static struct kunit_case kmp_driver_test_cases[] = {
 	KUNIT_CASE(kmp_drv_test_buffer_scan),
 	KUNIT_CASE(kmp_drv_test_sampling_frequency),
 	KUNIT_CASE(kmp_drv_test_remove_during_read),
+	KUNIT_CASE(kmp_drv_test_ioctl_validation),
+	KUNIT_CASE(kmp_drv_test_ioctl_results),
 	{}
 };
 

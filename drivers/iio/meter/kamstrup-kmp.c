@@ -10,6 +10,9 @@
  * the meter while nobody reads.  In buffered mode a poller reads the meter
  * at sampling_frequency and pushes timestamped scans.
  *
+ * Any register can be read through the misc device /dev/kmpN (N of
+ * iio:deviceN), with a read-only ioctl (include/uapi/linux/kamstrup-kmp.h).
+ *
  * Only GetRegister, GetType and GetSerialNo are ever sent: the protocol
  * core can build nothing else.
  *
@@ -26,7 +29,10 @@
 #include <linux/iio/sysfs.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
+#include <linux/fs.h>
+#include <linux/kamstrup-kmp.h>
 #include <linux/math64.h>
+#include <linux/miscdevice.h>
 #include <linux/mod_devicetable.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -35,6 +41,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
 #include "kamstrup-kmp-compat.h"
@@ -124,6 +131,8 @@ static const struct kmp_quantity kmp_quantities[] = {
  * @period_ms: poll period in buffered mode
  * @poll_work: the buffered-mode poller
  * @scan: one scan for the buffer: a value per channel and the timestamp
+ * @misc: the character device for register reads, /dev/kmpN
+ * @misc_name: its name
  */
 struct kmp_meter {
 	struct serdev_device *serdev;
@@ -159,6 +168,9 @@ struct kmp_meter {
 	unsigned int period_ms;
 	struct delayed_work poll_work;
 	s64 *scan;
+
+	struct miscdevice misc;
+	char misc_name[16];
 };
 
 static KMP_RECEIVE_RET kmp_receive_buf(struct serdev_device *serdev,
@@ -699,6 +711,161 @@ static const struct iio_buffer_setup_ops kmp_buffer_ops = {
 	.predisable = kmp_buffer_predisable,
 };
 
+/*
+ * The layout of the ioctl's structs has no implicit padding, so 32-bit
+ * userspace on a 64-bit kernel sees the same one: compat_ptr_ioctl suffices.
+ */
+static_assert(sizeof(struct kmp_ioc_register) == 120);
+static_assert(offsetof(struct kmp_ioc_register, mantissa) == 16);
+static_assert(sizeof(struct kmp_ioc_read) == 16 + 8 * 120);
+static_assert(KMP_IOC_MAX_REGS == KMP_MAX_REGS);
+static_assert(KMP_IOC_VALUE_LEN >= KMP_VALUE_STR_MAX);
+
+/* Input checks: nothing reaches the meter unless they all pass */
+static int kmp_ioc_validate(const struct kmp_ioc_read *req)
+{
+	unsigned int i, b;
+
+	if (req->size != sizeof(*req) || req->flags || req->reserved)
+		return -EINVAL;
+	if (req->count < 1 || req->count > KMP_IOC_MAX_REGS)
+		return -EINVAL;
+	for (i = 0; i < req->count; i++)
+		for (b = 0; b < sizeof(req->regs[i].reserved); b++)
+			if (req->regs[i].reserved[b])
+				return -EINVAL;
+	return 0;
+}
+
+/* Reads the registers of a validated request into it */
+static int kmp_ioc_read_registers(struct kmp_meter *m, struct kmp_ioc_read *req)
+{
+	struct kmp_value vals[KMP_MAX_REGS];
+	int status[KMP_MAX_REGS];
+	u16 regs[KMP_MAX_REGS];
+	unsigned int i, j, n = 0;
+
+	/* Each id once: a repeated one is answered from the same read */
+	for (i = 0; i < req->count; i++) {
+		for (j = 0; j < n; j++)
+			if (regs[j] == req->regs[i].reg)
+				break;
+		if (j == n)
+			regs[n++] = req->regs[i].reg;
+	}
+
+	mutex_lock(&m->lock);
+	if (m->removing) {
+		mutex_unlock(&m->lock);
+		return -ENODEV;
+	}
+	kmp_read_registers(m, regs, n, vals, status);
+	mutex_unlock(&m->lock);
+
+	for (i = 0; i < req->count; i++) {
+		struct kmp_ioc_register *r = &req->regs[i];
+		u16 reg = r->reg;
+
+		for (j = 0; regs[j] != reg; j++)
+			;
+		if (status[j] == -ENODEV)
+			return -ENODEV;
+		memset(r, 0, sizeof(*r));
+		r->reg = reg;
+		if (status[j] == -ENODATA) {
+			r->status = KMP_IOC_ABSENT;
+		} else if (status[j]) {
+			r->status = KMP_IOC_ERROR;
+			r->error = status[j];
+		} else {
+			r->status = KMP_IOC_OK;
+			r->unit = vals[j].unit;
+			r->siex = vals[j].siex;
+			r->len = vals[j].len;
+			r->exponent = kmp_value_exponent(&vals[j]);
+			r->negative = kmp_value_negative(&vals[j]);
+			r->mantissa = vals[j].mantissa;
+			kmp_value_to_string(&vals[j], r->value, sizeof(r->value));
+		}
+	}
+	return 0;
+}
+
+static long kmp_misc_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct kmp_meter *m = container_of(file->private_data,
+					   struct kmp_meter, misc);
+	void __user *uarg = (void __user *)arg;
+	struct kmp_ioc_read *req;
+	long ret;
+
+	if (cmd != KMP_IOC_READ_REGISTERS)
+		return -ENOTTY;
+
+	req = memdup_user(uarg, sizeof(*req));
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	ret = kmp_ioc_validate(req);
+	if (!ret)
+		ret = kmp_ioc_read_registers(m, req);
+	if (!ret && copy_to_user(uarg, req, sizeof(*req)))
+		ret = -EFAULT;
+	kfree(req);
+	return ret;
+}
+
+static int kmp_misc_open(struct inode *inode, struct file *file)
+{
+	struct kmp_meter *m = container_of(file->private_data,
+					   struct kmp_meter, misc);
+
+	/* Keeps the meter's state alive until release, even after unbind */
+	iio_device_get(m->indio_dev);
+	return nonseekable_open(inode, file);
+}
+
+static int kmp_misc_release(struct inode *inode, struct file *file)
+{
+	struct kmp_meter *m = container_of(file->private_data,
+					   struct kmp_meter, misc);
+
+	iio_device_put(m->indio_dev);
+	return 0;
+}
+
+static const struct file_operations kmp_misc_fops = {
+	.owner = THIS_MODULE,
+	.open = kmp_misc_open,
+	.release = kmp_misc_release,
+	.unlocked_ioctl = kmp_misc_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static void kmp_misc_deregister(void *data)
+{
+	misc_deregister(data);
+}
+
+/* /dev/kmpN for iio:deviceN, a child of the IIO device in sysfs */
+static int kmp_misc_register(struct kmp_meter *m)
+{
+	struct device *dev = &m->serdev->dev;
+	int ret;
+
+	snprintf(m->misc_name, sizeof(m->misc_name), "kmp%d",
+		 iio_device_id(m->indio_dev));
+	m->misc.minor = MISC_DYNAMIC_MINOR;
+	m->misc.name = m->misc_name;
+	m->misc.fops = &kmp_misc_fops;
+	m->misc.parent = &m->indio_dev->dev;
+	ret = misc_register(&m->misc);
+	if (ret)
+		return dev_err_probe(dev, ret, "cannot register /dev/%s\n",
+				     m->misc_name);
+	return devm_add_action_or_reset(dev, kmp_misc_deregister, &m->misc);
+}
+
 static int kmp_add_register(struct kmp_meter *m, u16 reg, const char *label,
 			    const char *base)
 {
@@ -849,6 +1016,9 @@ static void kmp_shutdown(void *data)
 	complete_all(&m->rx_done);
 	spin_unlock(&m->rx_lock);
 	cancel_delayed_work_sync(&m->poll_work);
+	/* Wait for the transaction in flight, which ends now, to leave */
+	mutex_lock(&m->lock);
+	mutex_unlock(&m->lock);
 }
 
 static int kmp_probe(struct serdev_device *serdev)
@@ -928,6 +1098,11 @@ static int kmp_probe(struct serdev_device *serdev)
 	 * its readers: a read waiting for the meter ends at once with -ENODEV.
 	 */
 	ret = devm_add_action_or_reset(dev, kmp_shutdown, m);
+	if (ret)
+		return ret;
+
+	/* Released first: no new ioctl after this, those running end */
+	ret = kmp_misc_register(m);
 	if (ret)
 		return ret;
 
