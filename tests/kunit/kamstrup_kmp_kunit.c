@@ -235,9 +235,10 @@ static const struct software_node kmp_fake_node = {
  * A fake controller with the scripted meter, the driver bound to it with
  * @node's properties (and @children's channel nodes).
  */
-static struct kmp_fake *kmp_fake_setup(struct kunit *test,
-				       const struct software_node *node,
-				       const struct software_node *const *children)
+static struct kmp_fake *kmp_fake_setup_asleep(struct kunit *test,
+					      const struct software_node *node,
+					      const struct software_node *const *children,
+					      bool asleep)
 {
 	struct serdev_controller *ctrl;
 	struct device *parent;
@@ -281,6 +282,9 @@ static struct kmp_fake *kmp_fake_setup(struct kunit *test,
 	/* From here on, the suite's exit hook undoes all of this */
 	test->priv = f;
 
+	/* A sleeping meter ignores the probe's one attempt at its identity */
+	if (asleep)
+		f->script[f->nscript++] = KMP_FAKE_SILENT;
 	/* Bind the driver as the driver core does for a devicetree match */
 	ret = device_driver_attach(&kmp_driver.driver, &f->serdev->dev);
 	KUNIT_ASSERT_EQ(test, ret, 0);
@@ -289,6 +293,13 @@ static struct kmp_fake *kmp_fake_setup(struct kunit *test,
 	/* The driver's own timeouts, shortened: only silent meters wait */
 	f->m->turnaround_ms = 20;
 	return f;
+}
+
+static struct kmp_fake *kmp_fake_setup(struct kunit *test,
+				       const struct software_node *node,
+				       const struct software_node *const *children)
+{
+	return kmp_fake_setup_asleep(test, node, children, false);
 }
 
 static void kmp_drv_test_exit(struct kunit *test)
@@ -399,6 +410,28 @@ static void kmp_drv_test_probe(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->requests, 2u);
 	/* Nothing else until somebody reads */
 	KUNIT_EXPECT_EQ(test, f->get_register, 0u);
+	kmp_fake_expect_only_reads(test, f);
+}
+
+/* A sleeping meter does not fail the probe; its identity comes later */
+static void kmp_drv_test_probe_asleep(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup_asleep(test, &kmp_fake_node, NULL, true);
+	struct device *dev = &f->m->indio_dev->dev;
+	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	/* One GetType, unanswered, and nothing more at probe */
+	KUNIT_EXPECT_EQ(test, f->requests, 1u);
+	KUNIT_EXPECT_FALSE(test, f->m->identity_read);
+	/* Reading the attribute asks again, and the meter is awake now */
+	KUNIT_EXPECT_EQ(test, kmp_identity_show(dev, &iio_dev_attr_serial_number.dev_attr,
+						buf), 9);
+	KUNIT_EXPECT_STREQ(test, buf, "12345678\n");
+	KUNIT_EXPECT_EQ(test, kmp_identity_show(dev, &iio_dev_attr_meter_revision.dev_attr,
+						buf), 3);
+	KUNIT_EXPECT_STREQ(test, buf, "F1\n");
+	KUNIT_EXPECT_EQ(test, f->requests, 3u);
 	kmp_fake_expect_only_reads(test, f);
 }
 
@@ -883,6 +916,7 @@ static void kmp_drv_test_ioctl_results(struct kunit *test)
 
 static struct kunit_case kmp_driver_test_cases[] = {
 	KUNIT_CASE(kmp_drv_test_probe),
+	KUNIT_CASE(kmp_drv_test_probe_asleep),
 	KUNIT_CASE(kmp_drv_test_one_transaction),
 	KUNIT_CASE(kmp_drv_test_cache_expiry),
 	KUNIT_CASE(kmp_drv_test_values),

@@ -303,24 +303,26 @@ disarm:
 }
 
 /*
- * A request with bounded retries on a silent meter or a bad reply.
+ * A request with up to @attempts tries on a silent meter or a bad reply.
  * @check decodes the reply; a reply it refuses counts as a bad one.
  */
 static int kmp_xfer(struct kmp_meter *m, const u8 *req, size_t req_len,
-		    size_t reply_max,
+		    size_t reply_max, int attempts,
 		    int (*check)(const struct kmp_frame *frame, void *ctx),
 		    void *ctx)
 {
 	struct kmp_frame frame;
 	int attempt, ret = -EIO;
 
-	for (attempt = 0; attempt < KMP_ATTEMPTS; attempt++) {
+	for (attempt = 0; attempt < attempts; attempt++) {
 		ret = kmp_xfer_once(m, req, req_len, reply_max, &frame);
 		if (!ret)
 			ret = check(&frame, ctx);
 		if (ret != -ETIMEDOUT && ret != -EBADMSG)
 			break;
 	}
+	if (attempts < KMP_ATTEMPTS)
+		return ret;
 	if (ret == -ETIMEDOUT)
 		dev_warn_ratelimited(&m->serdev->dev,
 				     "meter does not answer: press a button on the meter to wake its optical port, and check the head sits on the window (magnets)\n");
@@ -377,7 +379,7 @@ static void kmp_read_registers(struct kmp_meter *m, const u16 *regs,
 					     &regs[i], chunk);
 		ret = len < 0 ? len :
 		      kmp_xfer(m, req, len, kmp_reply_len_max(chunk),
-			       kmp_check_get_register, &ctx);
+			       KMP_ATTEMPTS, kmp_check_get_register, &ctx);
 		for (j = i; j < i + chunk; j++) {
 			if (ret)
 				status[j] = ret;
@@ -432,8 +434,12 @@ static int kmp_check_serial(const struct kmp_frame *frame, void *ctx)
 	return kmp_decode_serial(frame, ctx) ? -EBADMSG : 0;
 }
 
-/* Reads type and serial number once; they never change.  Holds m->lock. */
-static int kmp_read_identity(struct kmp_meter *m)
+/*
+ * Reads type and serial number once; they never change.  @attempts per
+ * request: one at probe, where a sleeping meter must not hold things up.
+ * Holds m->lock.
+ */
+static int kmp_read_identity(struct kmp_meter *m, int attempts)
 {
 	u8 req[KMP_REQUEST_MAX];
 	struct kmp_type type;
@@ -447,13 +453,15 @@ static int kmp_read_identity(struct kmp_meter *m)
 	len = kmp_build_get_type(req, sizeof(req), m->addr);
 	if (len < 0)
 		return len;
-	ret = kmp_xfer(m, req, len, KMP_IDENT_REPLY_MAX, kmp_check_type, &type);
+	ret = kmp_xfer(m, req, len, KMP_IDENT_REPLY_MAX, attempts,
+		       kmp_check_type, &type);
 	if (ret)
 		return ret;
 	len = kmp_build_get_serial(req, sizeof(req), m->addr);
 	if (len < 0)
 		return len;
-	ret = kmp_xfer(m, req, len, KMP_IDENT_REPLY_MAX, kmp_check_serial, &serial);
+	ret = kmp_xfer(m, req, len, KMP_IDENT_REPLY_MAX, attempts,
+		       kmp_check_serial, &serial);
 	if (ret)
 		return ret;
 
@@ -588,7 +596,7 @@ static ssize_t kmp_identity_show(struct device *dev,
 	int ret;
 
 	mutex_lock(&m->lock);
-	ret = kmp_read_identity(m);
+	ret = kmp_read_identity(m, KMP_ATTEMPTS);
 	if (!ret) {
 		switch (this->address) {
 		case 0:
@@ -1108,7 +1116,7 @@ static int kmp_probe(struct serdev_device *serdev)
 
 	/* The meter may be asleep: then its identity is read when asked */
 	mutex_lock(&m->lock);
-	if (kmp_read_identity(m))
+	if (kmp_read_identity(m, 1))
 		dev_info(dev, "meter did not answer at probe; will ask again when read\n");
 	mutex_unlock(&m->lock);
 	return 0;
