@@ -35,10 +35,8 @@ FUZZ_SRC := $(wildcard tests/fuzz/*.c)
 
 all: modules
 
-# include/uapi holds the driver's UAPI header (in a kernel tree: the kernel's)
 modules:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $(MODULE_CONFIG) \
-		KCPPFLAGS="-I$(CURDIR)/include/uapi" modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(MODULE_CONFIG) modules
 
 help:
 	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
@@ -78,3 +76,85 @@ fuzz:
 clean:
 	rm -rf $(O_USER)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+
+# ---- DKMS, Debian packages, Raspberry Pi overlays ------------------------------
+#
+#   make dkms-install [KVER=...]   module sources to /usr/src/kamstrup-kmp-<version>,
+#                                  then dkms add, build and install (root; KVER:
+#                                  that kernel instead of the running one)
+#   make dkms-remove               dkms remove --all and the /usr/src copy (root)
+#   make overlay                   build/overlays/*.dtbo from dts/overlays/
+#   make deb                       build/deb/: kamstrup-kmp-dkms (all) and kmpctl
+#                                  for DEB_ARCHES (default: amd64 arm64; cross)
+#   make build/arm64/kmpctl        kmpctl for arm64 (CROSS_COMPILE_ARM64)
+#
+# The version is in VERSION, and only there.
+
+KMP_VERSION := $(shell cat $(CURDIR)/VERSION)
+DKMS_NAME := kamstrup-kmp
+DKMS_SRC := $(O_USER)/dkms/$(DKMS_NAME)-$(KMP_VERSION)
+DKMS_FILES = Makefile Kbuild Kconfig VERSION \
+	$(wildcard drivers/iio/meter/Makefile drivers/iio/meter/*.[ch]) \
+	$(wildcard include/uapi/linux/*.h)
+DKMS_K = $(if $(KVER),-k $(KVER))
+DTC ?= dtc
+OVERLAYS = $(patsubst dts/overlays/%-overlay.dts,$(O_USER)/overlays/%.dtbo,\
+	$(wildcard dts/overlays/*-overlay.dts))
+CROSS_COMPILE_ARM64 ?= aarch64-linux-gnu-
+DEB_ARCHES ?= amd64 arm64
+DEB_HOST_ARCH = $(shell dpkg --print-architecture 2>/dev/null)
+# kmpctl as packaged: Debian's hardening flags for the target architecture
+deb_flags = $(shell DEB_BUILD_MAINT_OPTIONS=hardening=+all DEB_HOST_ARCH=$(1) \
+	dpkg-buildflags --get $(2))
+deb_cc = $(if $(filter $(1),$(DEB_HOST_ARCH)),$(CC_USER),$(shell \
+	dpkg-architecture -a$(1) -qDEB_HOST_GNU_TYPE 2>/dev/null)-gcc)
+
+.PHONY: dkms-src dkms-install dkms-remove overlay deb FORCE
+
+# The DKMS source tree: what the module build needs, dkms.conf with the version
+dkms-src:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp --parents $(DKMS_FILES) $(DKMS_SRC)/
+	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(KMP_VERSION)"/' dkms.conf \
+		>$(DKMS_SRC)/dkms.conf
+
+dkms-install: dkms-src
+	@[ "$$(id -u)" = 0 ] || { echo "dkms-install: needs root (sudo make dkms-install)"; exit 1; }
+	if [ -n "$$(dkms status -m $(DKMS_NAME) -v $(KMP_VERSION))" ]; then \
+		dkms remove -m $(DKMS_NAME) -v $(KMP_VERSION) --all; fi
+	rm -rf /usr/src/$(DKMS_NAME)-$(KMP_VERSION)
+	cp -r $(DKMS_SRC) /usr/src/
+	dkms add -m $(DKMS_NAME) -v $(KMP_VERSION)
+	dkms build -m $(DKMS_NAME) -v $(KMP_VERSION) $(DKMS_K)
+	dkms install -m $(DKMS_NAME) -v $(KMP_VERSION) $(DKMS_K)
+
+dkms-remove:
+	@[ "$$(id -u)" = 0 ] || { echo "dkms-remove: needs root (sudo make dkms-remove)"; exit 1; }
+	if [ -n "$$(dkms status -m $(DKMS_NAME) -v $(KMP_VERSION))" ]; then \
+		dkms remove -m $(DKMS_NAME) -v $(KMP_VERSION) --all; fi
+	rm -rf /usr/src/$(DKMS_NAME)-$(KMP_VERSION)
+
+overlay: $(OVERLAYS)
+
+$(O_USER)/overlays/%.dtbo: dts/overlays/%-overlay.dts
+	@mkdir -p $(@D)
+	$(DTC) -@ -I dts -O dtb -o $@ $<
+
+$(O_USER)/arm64/kmpctl: FORCE
+	$(MAKE) O_USER=$(O_USER)/arm64 CC_USER=$(CROSS_COMPILE_ARM64)gcc \
+		PKG_CONFIG=$(CROSS_COMPILE_ARM64)pkg-config $@
+
+# (the flags ride on CC_USER so that USER_CFLAGS stays the project's)
+$(O_USER)/deb-%/kmpctl: FORCE
+	$(MAKE) O_USER=$(O_USER)/deb-$* \
+		PKG_CONFIG=$(if $(filter $*,$(DEB_HOST_ARCH)),pkg-config,$(patsubst %-gcc,%-pkg-config,$(call deb_cc,$*))) \
+		CC_USER="$(call deb_cc,$*) $(call deb_flags,$*,CFLAGS) \
+		$(call deb_flags,$*,CPPFLAGS) $(call deb_flags,$*,LDFLAGS)" $@
+
+deb: overlay dkms-src $(foreach a,$(DEB_ARCHES),$(O_USER)/deb-$(a)/kmpctl)
+	debian/build-debs --version $(KMP_VERSION) --dkms-src $(DKMS_SRC) \
+		--overlays $(O_USER)/overlays --kmpctl-dir $(O_USER) \
+		--arches "$(DEB_ARCHES)" --out $(O_USER)/deb
+
+FORCE:

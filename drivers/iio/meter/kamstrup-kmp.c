@@ -1147,3 +1147,6 @@ module_serdev_device_driver(kmp_driver);
 MODULE_AUTHOR("The kamstrup-kmp authors");
 MODULE_DESCRIPTION("Kamstrup Meter Protocol (KMP) meters on a serial line");
 MODULE_LICENSE("GPL");
+#ifdef KMP_VERSION
+MODULE_VERSION(KMP_VERSION);
+#endif

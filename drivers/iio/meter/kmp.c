@@ -1065,3 +1065,6 @@ EXPORT_SYMBOL_GPL(kmp_register_name);
 
 MODULE_DESCRIPTION("Kamstrup Meter Protocol (KMP) core");
 MODULE_LICENSE("GPL");
+#ifdef KMP_VERSION
+MODULE_VERSION(KMP_VERSION);
+#endif
