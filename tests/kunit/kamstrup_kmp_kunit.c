@@ -26,6 +26,7 @@ enum kmp_fake_action {
 	KMP_FAKE_BAD_CRC,
 	KMP_FAKE_ECHO_NOISE,
 	KMP_FAKE_HOLD,
+	KMP_FAKE_TRUNCATED,
 };
 
 struct kmp_fake {
@@ -117,6 +118,10 @@ static void kmp_fake_request(struct kmp_fake *f, const struct kmp_frame *frame)
 		return;
 	case KMP_FAKE_HOLD:
 		complete(&f->held);
+		return;
+	case KMP_FAKE_TRUNCATED:
+		/* The reply breaks off halfway, as when the head slips */
+		kmp_fake_deliver(f, reply, len / 2);
 		return;
 	case KMP_FAKE_BAD_CRC:
 		reply[1] ^= 0x01;	/* the address byte: CRC no longer matches */
@@ -435,6 +440,31 @@ static void kmp_drv_test_probe_asleep(struct kunit *test)
 	kmp_fake_expect_only_reads(test, f);
 }
 
+/* A meter that stays silent: its identity's failure answers for a while */
+static void kmp_drv_test_identity_error_kept(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup_asleep(test, &kmp_fake_node, NULL, true);
+	struct device *dev = &f->m->indio_dev->dev;
+	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	kmp_fake_script(f, KMP_FAKE_SILENT, KMP_ATTEMPTS);
+	KUNIT_EXPECT_EQ(test, kmp_identity_show(dev, &iio_dev_attr_meter_type.dev_attr,
+						buf), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, f->requests, 1u + KMP_ATTEMPTS);
+	/* A second read (busybox cat reads twice) does not wait again */
+	KUNIT_EXPECT_EQ(test, kmp_identity_show(dev, &iio_dev_attr_meter_type.dev_attr,
+						buf), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, f->requests, 1u + KMP_ATTEMPTS);
+	/* Later, the meter is asked again */
+	mutex_lock(&f->m->lock);
+	f->m->identity_expires = jiffies - 1;
+	mutex_unlock(&f->m->lock);
+	KUNIT_EXPECT_EQ(test, kmp_identity_show(dev, &iio_dev_attr_meter_type.dev_attr,
+						buf), 7);
+	KUNIT_EXPECT_STREQ(test, buf, "0x0034\n");
+}
+
 /* Seven channel reads in a row: one transaction of one frame */
 static void kmp_drv_test_one_transaction(struct kunit *test)
 {
@@ -698,6 +728,24 @@ static void kmp_drv_test_bad_crc(struct kunit *test)
 	kmp_fake_expect_only_reads(test, f);
 }
 
+/* A reply that breaks off is a bad reply, not a silent meter */
+static void kmp_drv_test_truncated(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	int val, val2;
+
+	kmp_fake_script(f, KMP_FAKE_TRUNCATED, 1);
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_TEMP1, IIO_CHAN_INFO_RAW,
+					    &val, &val2), IIO_VAL_INT);
+	KUNIT_EXPECT_EQ(test, val, 1240);
+	KUNIT_EXPECT_EQ(test, f->get_register, 2u);
+	kmp_fake_expire(f);
+	kmp_fake_script(f, KMP_FAKE_TRUNCATED, KMP_ATTEMPTS);
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_TEMP1, IIO_CHAN_INFO_RAW,
+					    &val, &val2), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, f->get_register, 2u + KMP_ATTEMPTS);
+}
+
 static void kmp_drv_test_echo_noise(struct kunit *test)
 {
 	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
@@ -917,6 +965,7 @@ static void kmp_drv_test_ioctl_results(struct kunit *test)
 static struct kunit_case kmp_driver_test_cases[] = {
 	KUNIT_CASE(kmp_drv_test_probe),
 	KUNIT_CASE(kmp_drv_test_probe_asleep),
+	KUNIT_CASE(kmp_drv_test_identity_error_kept),
 	KUNIT_CASE(kmp_drv_test_one_transaction),
 	KUNIT_CASE(kmp_drv_test_cache_expiry),
 	KUNIT_CASE(kmp_drv_test_values),
@@ -925,6 +974,7 @@ static struct kunit_case kmp_driver_test_cases[] = {
 	KUNIT_CASE(kmp_drv_test_timeout),
 	KUNIT_CASE(kmp_drv_test_wake_up),
 	KUNIT_CASE(kmp_drv_test_bad_crc),
+	KUNIT_CASE(kmp_drv_test_truncated),
 	KUNIT_CASE(kmp_drv_test_echo_noise),
 	KUNIT_CASE(kmp_drv_test_buffer_scan),
 	KUNIT_CASE(kmp_drv_test_sampling_frequency),

@@ -56,6 +56,8 @@
 #define KMP_TURNAROUND_MS	400
 /* Attempts per request: the first and two retries */
 #define KMP_ATTEMPTS		3
+/* A reply that stops for this many byte times has broken off */
+#define KMP_IDLE_BYTES		16
 /* sampling_frequency: default 1/60 Hz (a read a minute), at most 1 Hz */
 #define KMP_DEFAULT_PERIOD_MS	60000
 #define KMP_MIN_PERIOD_MS	1000
@@ -114,6 +116,7 @@ static const struct kmp_quantity kmp_quantities[] = {
  * @rx: receive parser, set up anew for every transaction
  * @rx_frame: copy of the parser holding the last complete reply
  * @rx_result: KMP_RX_COMPLETE, -EBADMSG, -ENODEV, or 0 while waiting
+ * @rx_last: when the last byte of the reply came, in jiffies
  * @armed: a transaction waits for a reply; bytes are dropped otherwise
  * @removing: the device goes away; every wait ends with -ENODEV
  * @rx_done: signalled by the receive path when @rx_result is set
@@ -128,6 +131,8 @@ static const struct kmp_quantity kmp_quantities[] = {
  * @type: meter type and revision, when @identity_read
  * @serial: serial number, when @identity_read
  * @identity_read: @type and @serial hold what the meter said
+ * @identity_err: why the last full attempt to read them failed ...
+ * @identity_expires: ... which answers until this time, in jiffies
  * @period_ms: poll period in buffered mode
  * @poll_work: the buffered-mode poller
  * @scan: one scan for the buffer: a value per channel and the timestamp
@@ -148,6 +153,7 @@ struct kmp_meter {
 	struct kmp_rx rx;
 	struct kmp_rx rx_frame;
 	int rx_result;
+	unsigned long rx_last;
 	bool armed;
 	bool removing;
 	struct completion rx_done;
@@ -164,6 +170,8 @@ struct kmp_meter {
 	struct kmp_type type;
 	u32 serial;
 	bool identity_read;
+	int identity_err;
+	unsigned long identity_expires;
 
 	unsigned int period_ms;
 	struct delayed_work poll_work;
@@ -181,6 +189,8 @@ static KMP_RECEIVE_RET kmp_receive_buf(struct serdev_device *serdev,
 	int ret;
 
 	spin_lock(&m->rx_lock);
+	if (m->armed)
+		m->rx_last = jiffies;
 	while (m->armed && pos < count) {
 		ret = kmp_rx_feed(&m->rx, data + pos, count - pos, &used);
 		pos += used;
@@ -238,13 +248,14 @@ static int kmp_send(struct kmp_meter *m, const u8 *buf, size_t len)
  * One request and its reply.  The receive state is set up anew before the
  * request goes out, so that nothing of an earlier (late, broken) reply can
  * complete this one.  The wait is bounded: the meter must start its reply
- * within the turnaround time after our request, and once it has started,
- * may take as long as the longest reply to @reply_max bytes needs.
+ * within the turnaround time after our request; once it has started, the
+ * reply may take as long as the longest reply to @reply_max bytes needs,
+ * but breaks off when no byte comes for KMP_IDLE_BYTES byte times.
  */
 static int kmp_xfer_once(struct kmp_meter *m, const u8 *req, size_t req_len,
 			 size_t reply_max, struct kmp_frame *frame)
 {
-	unsigned long first, rest;
+	unsigned long first, deadline, idle, last;
 	long left;
 	bool started;
 	int ret, result;
@@ -267,14 +278,18 @@ static int kmp_xfer_once(struct kmp_meter *m, const u8 *req, size_t req_len,
 		goto disarm;
 
 	first = msecs_to_jiffies(m->turnaround_ms) + 1;
-	rest = usecs_to_jiffies(reply_max * 11 * m->bit_us) + first;
+	idle = usecs_to_jiffies(KMP_IDLE_BYTES * 11 * m->bit_us) + 1;
+	deadline = jiffies + first + usecs_to_jiffies(reply_max * 11 * m->bit_us);
 	left = wait_for_completion_killable_timeout(&m->rx_done, first);
-	if (!left) {
+	while (!left) {
 		spin_lock(&m->rx_lock);
 		started = m->rx.state != KMP_RX_HUNT;
+		last = m->rx_last;
 		spin_unlock(&m->rx_lock);
-		if (started)
-			left = wait_for_completion_killable_timeout(&m->rx_done, rest);
+		if (!started || time_after(jiffies, deadline) ||
+		    time_after(jiffies, last + idle))
+			break;
+		left = wait_for_completion_killable_timeout(&m->rx_done, idle);
 	}
 	if (left < 0)
 		ret = left;
@@ -299,7 +314,10 @@ disarm:
 	}
 	if (result)
 		return result;
-	return m->rx.errors ? -EBADMSG : -ETIMEDOUT;
+	/* A reply that began, or broke, is a bad reply; none at all: silence */
+	if (m->rx.errors || m->rx.state != KMP_RX_HUNT)
+		return -EBADMSG;
+	return -ETIMEDOUT;
 }
 
 /*
@@ -449,21 +467,30 @@ static int kmp_read_identity(struct kmp_meter *m, int attempts)
 	lockdep_assert_held(&m->lock);
 	if (m->identity_read)
 		return 0;
+	/* As for channels, a failure answers for a while: no repeated waits */
+	if (m->identity_err && time_before(jiffies, m->identity_expires))
+		return m->identity_err;
 
 	len = kmp_build_get_type(req, sizeof(req), m->addr);
 	if (len < 0)
 		return len;
 	ret = kmp_xfer(m, req, len, KMP_IDENT_REPLY_MAX, attempts,
 		       kmp_check_type, &type);
-	if (ret)
+	if (!ret) {
+		len = kmp_build_get_serial(req, sizeof(req), m->addr);
+		if (len < 0)
+			return len;
+		ret = kmp_xfer(m, req, len, KMP_IDENT_REPLY_MAX, attempts,
+			       kmp_check_serial, &serial);
+	}
+	if (ret) {
+		if (attempts == KMP_ATTEMPTS && kmp_cacheable(ret)) {
+			m->identity_err = ret;
+			m->identity_expires = jiffies +
+					      msecs_to_jiffies(KMP_CACHE_MS);
+		}
 		return ret;
-	len = kmp_build_get_serial(req, sizeof(req), m->addr);
-	if (len < 0)
-		return len;
-	ret = kmp_xfer(m, req, len, KMP_IDENT_REPLY_MAX, attempts,
-		       kmp_check_serial, &serial);
-	if (ret)
-		return ret;
+	}
 
 	m->type = type;
 	m->serial = serial;
