@@ -89,16 +89,32 @@ struct kmp_quantity {
  * per hour, and labels that say so (Documentation/iio/kamstrup-kmp.rst).
  */
 static const struct kmp_quantity kmp_quantities[] = {
-	{ "heat-energy", "heat energy", KMP_REG_HEAT_ENERGY, IIO_ENERGY, -1, 0 },
-	{ "power", "power", KMP_REG_POWER, IIO_POWER, -1, 0 },
-	{ "temperature-1", "temperature 1", KMP_REG_TEMP1, IIO_TEMP, 1, 0 },
-	{ "temperature-2", "temperature 2", KMP_REG_TEMP2, IIO_TEMP, 2, 0 },
-	{ "temperature-difference", "temperature difference",
-	  KMP_REG_TEMP_DIFF, IIO_TEMP, 1, 2 },
-	{ "flow", "flow (litres per hour)", KMP_REG_FLOW, IIO_COUNT,
-	  KMP_REG_FLOW, 0, "l/h" },
-	{ "volume", "volume (litres)", KMP_REG_VOLUME, IIO_COUNT,
-	  KMP_REG_VOLUME, 0, "l" },
+	{
+		.name = "heat-energy", .label = "heat energy",
+		.reg = KMP_REG_HEAT_ENERGY, .type = IIO_ENERGY, .channel = -1,
+	}, {
+		.name = "power", .label = "power",
+		.reg = KMP_REG_POWER, .type = IIO_POWER, .channel = -1,
+	}, {
+		.name = "temperature-1", .label = "temperature 1",
+		.reg = KMP_REG_TEMP1, .type = IIO_TEMP, .channel = 1,
+	}, {
+		.name = "temperature-2", .label = "temperature 2",
+		.reg = KMP_REG_TEMP2, .type = IIO_TEMP, .channel = 2,
+	}, {
+		.name = "temperature-difference",
+		.label = "temperature difference",
+		.reg = KMP_REG_TEMP_DIFF, .type = IIO_TEMP,
+		.channel = 1, .channel2 = 2,
+	}, {
+		.name = "flow", .label = "flow (litres per hour)",
+		.reg = KMP_REG_FLOW, .type = IIO_COUNT,
+		.channel = KMP_REG_FLOW, .base = "l/h",
+	}, {
+		.name = "volume", .label = "volume (litres)",
+		.reg = KMP_REG_VOLUME, .type = IIO_COUNT,
+		.channel = KMP_REG_VOLUME, .base = "l",
+	},
 };
 
 /**
