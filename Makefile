@@ -6,6 +6,8 @@
 #   make userspace       kmpctl, kmp-sim and the userspace test binaries
 #   make check           every test suite; ends with "N passed, N failed"
 #   make demo            the whole thing working, no hardware needed
+#   make demo-shell      the demo's QEMU guest, at a shell
+#   make bench           read times against the line-rate limit
 #   make fuzz            the protocol fuzzer (FUZZ_SECONDS=..., corpus kept)
 #
 
@@ -31,7 +33,7 @@ KMPSIM_SRC := $(wildcard userspace/kmp-sim/*.c)
 UTEST_SRC := $(wildcard tests/userspace/*.c) $(wildcard tests/kunit/kmp_kunit.c)
 FUZZ_SRC := $(wildcard tests/fuzz/*.c)
 
-.PHONY: all modules clean userspace check demo fuzz help
+.PHONY: all modules clean userspace check demo demo-shell bench fuzz help
 
 all: modules
 
@@ -39,15 +41,21 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(MODULE_CONFIG) modules
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 userspace: $(O_USER)/kmpctl $(O_USER)/kmp-sim $(O_USER)/kmp-unit-tests
 
 $(O_USER):
 	mkdir -p $@
 
-$(O_USER)/kmpctl: $(KMPCTL_SRC) $(CORE_SRC) $(CORE_HDR) | $(O_USER)
-	$(CC_USER) $(USER_CPPFLAGS) $(USER_CFLAGS) -o $@ $(KMPCTL_SRC) $(CORE_SRC)
+KMPCTL_HDR := $(wildcard userspace/kmpctl/*.h) include/uapi/linux/kamstrup-kmp.h
+# libiio is dlopen()ed when read or watch need it: kmpctl links libc only
+# (-pthread -ldl for glibc before 2.34, e.g. Raspberry Pi OS bullseye)
+KMPCTL_LDLIBS ?= -Wl,--as-needed -pthread -ldl
+
+$(O_USER)/kmpctl: $(KMPCTL_SRC) $(KMPCTL_HDR) $(CORE_SRC) $(CORE_HDR) | $(O_USER)
+	$(CC_USER) $(USER_CPPFLAGS) $(USER_CFLAGS) -o $@ $(KMPCTL_SRC) \
+		$(CORE_SRC) $(KMPCTL_LDLIBS)
 
 $(O_USER)/kmp-sim: $(KMPSIM_SRC) $(CORE_SRC) $(CORE_HDR) | $(O_USER)
 	$(CC_USER) $(USER_CPPFLAGS) $(USER_CFLAGS) -o $@ $(KMPSIM_SRC) $(CORE_SRC)
@@ -68,6 +76,14 @@ check:
 
 demo:
 	./scripts/demo
+
+# the demo's guest, left at an interactive shell (exit powers it off)
+demo-shell:
+	./scripts/demo --shell
+
+# the driver's read time against the line-rate limit and one-per-request
+bench:
+	./tests/e2e/bench
 
 FUZZ_SECONDS ?= 600
 fuzz:

@@ -480,6 +480,12 @@ static void kmp_drv_test_one_transaction(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
 	KUNIT_EXPECT_EQ(test, f->regs_asked[0], 7u);
+	/* Scales stay known after the cache expired: no transaction */
+	kmp_fake_expire(f);
+	for (i = 0; i < ARRAY_SIZE(kmp_quantities); i++)
+		KUNIT_EXPECT_GE(test, kmp_fake_read(f, kmp_quantities[i].reg,
+						    IIO_CHAN_INFO_SCALE, &val, &val2), 0);
+	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
 	kmp_fake_expect_only_reads(test, f);
 }
 
@@ -562,7 +568,9 @@ static void kmp_drv_test_unit_scales(struct kunit *test)
 			KUNIT_ASSERT_EQ(test, kmp_value_from_string(cases[i].value,
 								    &f->known[k]), 0);
 		}
+		/* A fresh read brings the new unit; the scale follows it */
 		kmp_fake_expire(f);
+		kmp_fake_read(f, cases[i].reg, IIO_CHAN_INFO_RAW, &val, &val2);
 		KUNIT_EXPECT_EQ(test, kmp_fake_read(f, cases[i].reg, IIO_CHAN_INFO_SCALE,
 						    &val, &val2), cases[i].type);
 		KUNIT_EXPECT_EQ(test, val, cases[i].scale);
@@ -570,6 +578,7 @@ static void kmp_drv_test_unit_scales(struct kunit *test)
 	/* A unit of another quantity on a standard channel is refused */
 	f->known[0].unit = 37;
 	kmp_fake_expire(f);
+	kmp_fake_read(f, KMP_REG_HEAT_ENERGY, IIO_CHAN_INFO_RAW, &val, &val2);
 	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_HEAT_ENERGY, IIO_CHAN_INFO_SCALE,
 					    &val, &val2), -EPROTO);
 }
@@ -797,7 +806,8 @@ static void kmp_drv_test_sampling_frequency(struct kunit *test)
 					   IIO_CHAN_INFO_SAMP_FREQ),
 			IIO_VAL_INT_PLUS_MICRO);
 	KUNIT_EXPECT_EQ(test, val, 0);
-	KUNIT_EXPECT_EQ(test, val2, 16666);
+	KUNIT_EXPECT_EQ(test, val2, 16667);
+	KUNIT_EXPECT_EQ(test, f->m->period_ms, 60000u);
 	KUNIT_EXPECT_EQ(test, kmp_write_raw(indio_dev, chan, 1, 0,
 					    IIO_CHAN_INFO_SAMP_FREQ), 0);
 	KUNIT_EXPECT_EQ(test, f->m->period_ms, 1000u);
@@ -808,6 +818,16 @@ static void kmp_drv_test_sampling_frequency(struct kunit *test)
 					   IIO_CHAN_INFO_SAMP_FREQ),
 			IIO_VAL_INT_PLUS_MICRO);
 	KUNIT_EXPECT_EQ(test, val2, 100000);
+	/* What is read can be written back unchanged */
+	KUNIT_EXPECT_EQ(test, kmp_write_raw(indio_dev, chan, 0, 16667,
+					    IIO_CHAN_INFO_SAMP_FREQ), 0);
+	KUNIT_EXPECT_EQ(test, kmp_read_raw(indio_dev, chan, &val, &val2,
+					   IIO_CHAN_INFO_SAMP_FREQ),
+			IIO_VAL_INT_PLUS_MICRO);
+	KUNIT_EXPECT_EQ(test, val2, 16667);
+	KUNIT_EXPECT_EQ(test, f->m->period_ms, 59999u);
+	KUNIT_EXPECT_EQ(test, kmp_write_raw(indio_dev, chan, 0, 100000,
+					    IIO_CHAN_INFO_SAMP_FREQ), 0);
 	/* 0, negative, faster than 1 Hz or slower than once a day: refused */
 	KUNIT_EXPECT_EQ(test, kmp_write_raw(indio_dev, chan, 0, 0,
 					    IIO_CHAN_INFO_SAMP_FREQ), -EINVAL);

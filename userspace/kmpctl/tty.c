@@ -285,6 +285,7 @@ static int tty_read_registers(struct kmpctl_transport *t, const u16 *ids,
 			struct kmpctl_result *r = &res[done + i];
 
 			r->reg = c.ids[i];
+			r->text[0] = 0;	/* values from the core's decoding */
 			if (ret) {
 				r->err = ret;
 			} else if (!c.vals[i].present) {

@@ -142,6 +142,9 @@ static const struct kmp_quantity kmp_quantities[] = {
  * @bases: for IIO_COUNT channels of standard quantities, their base unit
  * @vals: last values read, by channel
  * @status: per channel: 0, or why @vals is not valid
+ * @last: per channel, the last value read, for its unit and exponent:
+ *	  the scale is answered from it without asking the meter again
+ * @last_known: @last holds a value
  * @cache_valid: @vals and @status hold the result of a refresh ...
  * @cache_expires: ... until this time, in jiffies
  * @type: meter type and revision, when @identity_read
@@ -150,6 +153,7 @@ static const struct kmp_quantity kmp_quantities[] = {
  * @identity_err: why the last full attempt to read them failed ...
  * @identity_expires: ... which answers until this time, in jiffies
  * @period_ms: poll period in buffered mode
+ * @freq_uhz: sampling_frequency as written, in micro-Hertz
  * @poll_work: the buffered-mode poller
  * @scan: one scan for the buffer: a value per channel and the timestamp
  * @misc: the character device for register reads, /dev/kmpN
@@ -180,6 +184,8 @@ struct kmp_meter {
 	const char *bases[KMP_MAX_CHANNELS];
 	struct kmp_value vals[KMP_MAX_CHANNELS];
 	int status[KMP_MAX_CHANNELS];
+	struct kmp_value last[KMP_MAX_CHANNELS];
+	bool last_known[KMP_MAX_CHANNELS];
 	bool cache_valid;
 	unsigned long cache_expires;
 
@@ -190,6 +196,7 @@ struct kmp_meter {
 	unsigned long identity_expires;
 
 	unsigned int period_ms;
+	unsigned int freq_uhz;
 	struct delayed_work poll_work;
 	s64 *scan;
 
@@ -450,6 +457,10 @@ static int kmp_refresh(struct kmp_meter *m, bool force)
 		if (m->status[i] == -ENODEV)
 			return -ENODEV;
 		keep &= kmp_cacheable(m->status[i]);
+		if (!m->status[i]) {
+			m->last[i] = m->vals[i];
+			m->last_known[i] = true;
+		}
 	}
 	if (keep) {
 		m->cache_valid = true;
@@ -519,7 +530,7 @@ static int kmp_channel_scale(struct kmp_meter *m,
 			     const struct iio_chan_spec *chan,
 			     int *val, int *val2)
 {
-	const struct kmp_value *v = &m->vals[chan->address];
+	const struct kmp_value *v = &m->last[chan->address];
 	const struct kmp_unit *u = kmp_unit(v->unit);
 	const char *base = m->bases[chan->address];
 	struct kmp_value power;
@@ -549,18 +560,28 @@ static int kmp_read_channel(struct kmp_meter *m,
 			    const struct iio_chan_spec *chan, long mask,
 			    int *val, int *val2)
 {
+	unsigned int i = chan->address;
 	int ret;
 
 	mutex_lock(&m->lock);
+	/*
+	 * A scale follows the unit and exponent the meter sends, which its
+	 * configuration fixes: once known, it is answered without a
+	 * transaction (libiio reads every scale when it opens a device).
+	 */
+	if (mask == IIO_CHAN_INFO_SCALE && m->last_known[i]) {
+		ret = kmp_channel_scale(m, chan, val, val2);
+		goto out;
+	}
 	ret = kmp_refresh(m, false);
 	if (!ret)
-		ret = m->status[chan->address];
+		ret = m->status[i];
 	if (!ret && mask == IIO_CHAN_INFO_RAW)
-		ret = kmp_value_iio_raw(&m->vals[chan->address], val, val2);
+		ret = kmp_value_iio_raw(&m->vals[i], val, val2);
 	else if (!ret)
 		ret = kmp_channel_scale(m, chan, val, val2);
+out:
 	mutex_unlock(&m->lock);
-
 	return ret;
 }
 
@@ -569,7 +590,7 @@ static int kmp_read_raw(struct iio_dev *indio_dev,
 			int *val, int *val2, long mask)
 {
 	struct kmp_meter *m = iio_priv(indio_dev);
-	unsigned int period;
+	unsigned int uhz;
 	int ret;
 
 	switch (mask) {
@@ -583,11 +604,10 @@ static int kmp_read_raw(struct iio_dev *indio_dev,
 		return kmp_read_channel(m, chan, mask, val, val2);
 	case IIO_CHAN_INFO_SAMP_FREQ:
 		mutex_lock(&m->lock);
-		period = m->period_ms;
+		uhz = m->freq_uhz;
 		mutex_unlock(&m->lock);
-		/* micro-Hertz: 10^9 / period in ms */
-		*val = 1000 / period;
-		*val2 = div_u64(1000000000ULL, period) % 1000000;
+		*val = uhz / 1000000;
+		*val2 = uhz % 1000000;
 		return IIO_VAL_INT_PLUS_MICRO;
 	default:
 		return -EINVAL;
@@ -610,7 +630,9 @@ static int kmp_write_raw(struct iio_dev *indio_dev,
 	    uhz > 1000000000ULL / KMP_MIN_PERIOD_MS)
 		return -EINVAL;
 
+	/* What was written reads back; the period is the nearest millisecond */
 	mutex_lock(&m->lock);
+	m->freq_uhz = uhz;
 	m->period_ms = DIV_ROUND_CLOSEST_ULL(1000000000ULL, uhz);
 	mutex_unlock(&m->lock);
 	return 0;
@@ -1096,6 +1118,7 @@ static int kmp_probe(struct serdev_device *serdev)
 	INIT_DELAYED_WORK(&m->poll_work, kmp_poll);
 	m->turnaround_ms = KMP_TURNAROUND_MS;
 	m->period_ms = KMP_DEFAULT_PERIOD_MS;
+	m->freq_uhz = DIV_ROUND_CLOSEST(1000000000U, KMP_DEFAULT_PERIOD_MS);
 
 	m->baud = KMP_DEFAULT_BAUD;
 	device_property_read_u32(dev, "current-speed", &m->baud);
