@@ -102,14 +102,20 @@ static const char usage_text[] =
 "Exit status: 0 every value was read, 1 a value could not be read, no meter\n"
 "or a bad frame, 2 usage error.\n";
 
+/* "kmpctl: " and the message, on stderr after what stdout holds */
+static void kmpctl_vmsg(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fputs(KMPCTL_NAME ": ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
 void kmpctl_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs(KMPCTL_NAME ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	kmpctl_vmsg(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -120,9 +126,8 @@ void kmpctl_verbose(const struct kmpctl_opts *opts, const char *fmt, ...)
 
 	if (!opts->verbose)
 		return;
-	fputs(KMPCTL_NAME ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	kmpctl_vmsg(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -136,10 +141,8 @@ int kmpctl_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs(KMPCTL_NAME ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	kmpctl_vmsg(fmt, ap);
 	va_end(ap);
 	fputs("\nTry 'kmpctl --help'.\n", stderr);
 	return KMPCTL_EXIT_USAGE;
