@@ -157,6 +157,23 @@ static void ctx_close(struct iioctx *c)
 	c->ctx = NULL;
 }
 
+/*
+ * The context and the meter chosen with -d: the device's index, or a
+ * negative exit status (the context is closed then).
+ */
+static int ctx_open_device(const struct kmpctl_opts *o, struct iioctx *c)
+{
+	int ret, idx;
+
+	ret = ctx_open(o, c);
+	if (ret)
+		return ret;
+	idx = kmpctl_select_device(c->devs, c->n, o->device, c->where);
+	if (idx < 0)
+		ctx_close(c);
+	return idx;
+}
+
 /* ---- list and info through a (remote) context ---------------------------- */
 
 struct iio_devsrc {
@@ -520,14 +537,9 @@ int kmpctl_cmd_read_channels(const struct kmpctl_opts *opts, int argc,
 	unsigned int i;
 	int ret, idx, status = KMPCTL_EXIT_OK;
 
-	ret = ctx_open(opts, &c);
-	if (ret)
-		return -ret;
-	idx = kmpctl_select_device(c.devs, c.n, opts->device, c.where);
-	if (idx < 0) {
-		ctx_close(&c);
+	idx = ctx_open_device(opts, &c);
+	if (idx < 0)
 		return -idx;
-	}
 	dev = c.handles[idx];
 	dev_id = c.devs[idx].id;
 	ret = chans_select(dev, dev_id, argc, argv, false, &set);
@@ -739,14 +751,9 @@ int kmpctl_cmd_watch(const struct kmpctl_opts *opts, int argc, char **argv)
 	double period;
 	int ret, idx, sig;
 
-	ret = ctx_open(opts, &c);
-	if (ret)
-		return -ret;
-	idx = kmpctl_select_device(c.devs, c.n, opts->device, c.where);
-	if (idx < 0) {
-		ctx_close(&c);
+	idx = ctx_open_device(opts, &c);
+	if (idx < 0)
 		return -idx;
-	}
 	dev = c.handles[idx];
 	w.dev_id = c.devs[idx].id;
 	ret = chans_select(dev, w.dev_id, argc, argv, true, &set);
