@@ -89,6 +89,27 @@ static int mag_cmp(const unsigned char *a, unsigned int na,
 	return 0;
 }
 
+/*
+ * Digits s[0..n) (least significant first, s[0] at 10^exp) into @out's
+ * magnitude, without the zeros at either end; -ERANGE if they do not fit.
+ */
+static int kdec_store(struct kdec *out, const unsigned char *s,
+		      unsigned int n, int exp)
+{
+	unsigned int i;
+
+	while (n && !s[n - 1])
+		n--;
+	for (i = 0; i < n && !s[i]; i++)
+		;
+	if (n - i > KDEC_DIGITS)
+		return -ERANGE;
+	memcpy(out->d, s + i, n - i);
+	out->n = n - i;
+	out->exp = exp + i;
+	return 0;
+}
+
 int kdec_add(const struct kdec *a, const struct kdec *b, struct kdec *r)
 {
 	unsigned char da[KDEC_DIGITS * 2], db[KDEC_DIGITS * 2];
@@ -130,16 +151,8 @@ int kdec_add(const struct kdec *a, const struct kdec *b, struct kdec *r)
 			carry = v / 10;
 		}
 		out.neg = a->neg;
-		/* Trim, then check the room */
-		while (n && !s[n - 1])
-			n--;
-		for (i = 0; i < n && !s[i]; i++)
-			;
-		if (n - i > KDEC_DIGITS)
+		if (kdec_store(&out, s, n, exp))
 			return -ERANGE;
-		memcpy(out.d, s + i, n - i);
-		out.n = n - i;
-		out.exp = exp + i;
 	} else {
 		const unsigned char *big = da, *small = db;
 		unsigned int nbig = na, nsmall = nb;
@@ -171,16 +184,8 @@ int kdec_add(const struct kdec *a, const struct kdec *b, struct kdec *r)
 			borrow = v < 0;
 			s[i] = v + (borrow ? 10 : 0);
 		}
-		n = nbig;
-		while (n && !s[n - 1])
-			n--;
-		for (i = 0; i < n && !s[i]; i++)
-			;
-		if (n - i > KDEC_DIGITS)
+		if (kdec_store(&out, s, nbig, exp))
 			return -ERANGE;
-		memcpy(out.d, s + i, n - i);
-		out.n = n - i;
-		out.exp = exp + i;
 	}
 	kdec_norm(&out);
 	*r = out;
