@@ -16,43 +16,16 @@
  * Copyright (C) 2026 The kamstrup-kmp authors
  */
 
-#ifdef __KERNEL__
+#include <kunit/visibility.h>
 #include <linux/crc-itu-t.h>
 #include <linux/errno.h>
 #include <linux/export.h>
-#include <linux/iio/types.h>
 #include <linux/kernel.h>
 #include <linux/limits.h>
 #include <linux/math64.h>
-#include <linux/module.h>
 #include <linux/string.h>
-#endif
 
 #include "kmp.h"
-
-/* Powers of ten that fit a u64: 10^0 .. 10^19 */
-static const u64 kmp_pow10[] = {
-	1ULL,
-	10ULL,
-	100ULL,
-	1000ULL,
-	10000ULL,
-	100000ULL,
-	1000000ULL,
-	10000000ULL,
-	100000000ULL,
-	1000000000ULL,
-	10000000000ULL,
-	100000000000ULL,
-	1000000000000ULL,
-	10000000000000ULL,
-	100000000000000ULL,
-	1000000000000000ULL,
-	10000000000000000ULL,
-	100000000000000000ULL,
-	1000000000000000000ULL,
-	10000000000000000000ULL,
-};
 
 static bool kmp_is_special(u8 b)
 {
@@ -74,7 +47,7 @@ u16 kmp_crc16(const u8 *data, size_t len)
 {
 	return crc_itu_t(0, data, len);
 }
-EXPORT_SYMBOL_GPL(kmp_crc16);
+EXPORT_SYMBOL_IF_KUNIT(kmp_crc16);
 
 /* Appends @b to @buf at *@pos, stuffed if @stuff and it is special. */
 static int kmp_put(u8 *buf, size_t size, size_t *pos, u8 b, bool stuff)
@@ -150,7 +123,7 @@ int kmp_build_get_register(u8 *buf, size_t size, u8 addr,
 
 	return kmp_frame_body(buf, size, KMP_START_REQUEST, body, 3 + 2 * n);
 }
-EXPORT_SYMBOL_GPL(kmp_build_get_register);
+EXPORT_SYMBOL_IF_KUNIT(kmp_build_get_register);
 
 /**
  * kmp_build_get_type() - build a GetType request
@@ -166,7 +139,7 @@ int kmp_build_get_type(u8 *buf, size_t size, u8 addr)
 
 	return kmp_frame_body(buf, size, KMP_START_REQUEST, body, sizeof(body));
 }
-EXPORT_SYMBOL_GPL(kmp_build_get_type);
+EXPORT_SYMBOL_IF_KUNIT(kmp_build_get_type);
 
 /**
  * kmp_build_get_serial() - build a GetSerialNo request
@@ -182,19 +155,7 @@ int kmp_build_get_serial(u8 *buf, size_t size, u8 addr)
 
 	return kmp_frame_body(buf, size, KMP_START_REQUEST, body, sizeof(body));
 }
-EXPORT_SYMBOL_GPL(kmp_build_get_serial);
-
-/**
- * kmp_request_len_max() - longest GetRegister request for @n registers
- * @n: number of register ids
- *
- * Return: the length in bytes on the wire if every byte were stuffed.
- */
-size_t kmp_request_len_max(unsigned int n)
-{
-	return 1 + 2 * (3 + 2 * n + 2) + 1;
-}
-EXPORT_SYMBOL_GPL(kmp_request_len_max);
+EXPORT_SYMBOL_IF_KUNIT(kmp_build_get_serial);
 
 /**
  * kmp_reply_len_max() - longest GetRegister reply for @n registers
@@ -209,97 +170,7 @@ size_t kmp_reply_len_max(unsigned int n)
 {
 	return 1 + 2 * (2 + n * (5 + KMP_MAX_MANTISSA) + 2) + 1;
 }
-EXPORT_SYMBOL_GPL(kmp_reply_len_max);
-
-/**
- * kmp_build_reply_registers() - build a GetRegister reply, as a meter would
- * @buf: output buffer
- * @size: size of @buf
- * @addr: the meter's address
- * @vals: entries to send (their @present flag is ignored)
- * @n: number of entries, 0..KMP_MAX_REGS
- *
- * Used by the simulated meter and by tests; a reply frame starts with 0x40
- * and is never a command to a meter.
- *
- * Return: the frame length, -EINVAL for a bad @n, a bad mantissa length or
- * a mantissa that does not fit its length, or -ENOSPC.  Unit codes are not
- * checked: meters send codes beyond the known table too.
- */
-int kmp_build_reply_registers(u8 *buf, size_t size, u8 addr,
-			      const struct kmp_value *vals, unsigned int n)
-{
-	u8 body[KMP_RX_MAX - 2];
-	size_t pos = 0;
-	unsigned int i, b;
-
-	if (n > KMP_MAX_REGS)
-		return -EINVAL;
-
-	body[pos++] = addr;
-	body[pos++] = KMP_CID_GET_REGISTER;
-	for (i = 0; i < n; i++) {
-		const struct kmp_value *v = &vals[i];
-
-		if (v->len < 1 || v->len > KMP_MAX_MANTISSA)
-			return -EINVAL;
-		if (v->len < 8 && v->mantissa >> (8 * v->len))
-			return -EINVAL;
-		body[pos++] = v->reg >> 8;
-		body[pos++] = v->reg & 0xff;
-		body[pos++] = v->unit;
-		body[pos++] = v->len;
-		body[pos++] = v->siex;
-		for (b = v->len; b > 0; b--)
-			body[pos++] = (v->mantissa >> (8 * (b - 1))) & 0xff;
-	}
-
-	return kmp_frame_body(buf, size, KMP_START_REPLY, body, pos);
-}
-EXPORT_SYMBOL_GPL(kmp_build_reply_registers);
-
-/**
- * kmp_build_reply_type() - build a GetType reply, as a meter would
- * @buf: output buffer
- * @size: size of @buf
- * @addr: the meter's address
- * @type: meter type and software revision
- *
- * Return: the frame length or -ENOSPC.
- */
-int kmp_build_reply_type(u8 *buf, size_t size, u8 addr,
-			 const struct kmp_type *type)
-{
-	u8 body[6] = {
-		addr, KMP_CID_GET_TYPE,
-		type->type >> 8, type->type & 0xff,
-		type->revision >> 8, type->revision & 0xff,
-	};
-
-	return kmp_frame_body(buf, size, KMP_START_REPLY, body, sizeof(body));
-}
-EXPORT_SYMBOL_GPL(kmp_build_reply_type);
-
-/**
- * kmp_build_reply_serial() - build a GetSerialNo reply, as a meter would
- * @buf: output buffer
- * @size: size of @buf
- * @addr: the meter's address
- * @serial: serial number
- *
- * Return: the frame length or -ENOSPC.
- */
-int kmp_build_reply_serial(u8 *buf, size_t size, u8 addr, u32 serial)
-{
-	u8 body[6] = {
-		addr, KMP_CID_GET_SERIAL,
-		serial >> 24, (serial >> 16) & 0xff,
-		(serial >> 8) & 0xff, serial & 0xff,
-	};
-
-	return kmp_frame_body(buf, size, KMP_START_REPLY, body, sizeof(body));
-}
-EXPORT_SYMBOL_GPL(kmp_build_reply_serial);
+EXPORT_SYMBOL_IF_KUNIT(kmp_reply_len_max);
 
 /**
  * kmp_rx_init() - reset a receive parser
@@ -318,7 +189,7 @@ void kmp_rx_init(struct kmp_rx *rx, u8 start)
 	rx->discarded = 0;
 	rx->errors = 0;
 }
-EXPORT_SYMBOL_GPL(kmp_rx_init);
+EXPORT_SYMBOL_IF_KUNIT(kmp_rx_init);
 
 /* Drops the frame being received; the parser hunts for the next one. */
 static int kmp_rx_fail(struct kmp_rx *rx, int err)
@@ -413,7 +284,7 @@ out:
 	*consumed = i;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(kmp_rx_feed);
+EXPORT_SYMBOL_IF_KUNIT(kmp_rx_feed);
 
 /**
  * kmp_rx_frame() - the frame a parser holds
@@ -433,7 +304,7 @@ int kmp_rx_frame(const struct kmp_rx *rx, struct kmp_frame *frame)
 	frame->len = rx->len - 4;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(kmp_rx_frame);
+EXPORT_SYMBOL_IF_KUNIT(kmp_rx_frame);
 
 /* Parses the register entry at data[*pos], advancing *pos past it. */
 static int kmp_parse_entry(const u8 *data, size_t len, size_t *pos,
@@ -497,7 +368,7 @@ int kmp_decode_registers(const struct kmp_frame *frame,
 	*count = n;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(kmp_decode_registers);
+EXPORT_SYMBOL_IF_KUNIT(kmp_decode_registers);
 
 /**
  * kmp_decode_get_register() - decode the reply to a GetRegister request
@@ -518,9 +389,8 @@ int kmp_decode_get_register(const struct kmp_frame *frame,
 			    const u16 *regs, unsigned int n,
 			    struct kmp_value *vals)
 {
-	struct kmp_value v;
-	size_t pos = 0;
-	unsigned int i;
+	struct kmp_value got[KMP_MAX_REGS];
+	unsigned int i, k, count;
 	int ret;
 
 	if (n < 1 || n > KMP_MAX_REGS)
@@ -529,49 +399,22 @@ int kmp_decode_get_register(const struct kmp_frame *frame,
 		memset(&vals[i], 0, sizeof(vals[i]));
 		vals[i].reg = regs[i];
 	}
-	if (frame->cid != KMP_CID_GET_REGISTER)
+	ret = kmp_decode_registers(frame, got, n, &count);
+	if (ret == -EMSGSIZE)
 		return -EBADMSG;
-
-	while (pos < frame->len) {
-		ret = kmp_parse_entry(frame->data, frame->len, &pos, &v);
-		if (ret)
-			return ret;
+	if (ret)
+		return ret;
+	for (k = 0; k < count; k++) {
 		for (i = 0; i < n; i++)
-			if (regs[i] == v.reg && !vals[i].present)
+			if (regs[i] == got[k].reg && !vals[i].present)
 				break;
 		if (i == n)
 			return -EBADMSG;
-		vals[i] = v;
+		vals[i] = got[k];
 	}
 	return 0;
 }
-EXPORT_SYMBOL_GPL(kmp_decode_get_register);
-
-/**
- * kmp_decode_request() - decode a GetRegister request, as a meter would
- * @frame: request frame
- * @regs: KMP_MAX_REGS entries for the register ids
- * @n: set to the number of ids
- *
- * Return: 0, or -EBADMSG if @frame is not a well-formed GetRegister request.
- */
-int kmp_decode_request(const struct kmp_frame *frame, u16 *regs,
-		       unsigned int *n)
-{
-	unsigned int i, count;
-
-	*n = 0;
-	if (frame->cid != KMP_CID_GET_REGISTER || frame->len < 1)
-		return -EBADMSG;
-	count = frame->data[0];
-	if (count < 1 || count > KMP_MAX_REGS || frame->len != 1 + 2 * count)
-		return -EBADMSG;
-	for (i = 0; i < count; i++)
-		regs[i] = frame->data[1 + 2 * i] << 8 | frame->data[2 + 2 * i];
-	*n = count;
-	return 0;
-}
-EXPORT_SYMBOL_GPL(kmp_decode_request);
+EXPORT_SYMBOL_IF_KUNIT(kmp_decode_get_register);
 
 /**
  * kmp_decode_type() - decode a GetType reply
@@ -591,7 +434,7 @@ int kmp_decode_type(const struct kmp_frame *frame, struct kmp_type *type)
 	type->revision = d[2] << 8 | d[3];
 	return 0;
 }
-EXPORT_SYMBOL_GPL(kmp_decode_type);
+EXPORT_SYMBOL_IF_KUNIT(kmp_decode_type);
 
 /**
  * kmp_type_revision() - software revision as the meter's display shows it
@@ -630,7 +473,7 @@ int kmp_type_revision(const struct kmp_type *type, char *buf, size_t size)
 	} while (number);
 	return len;
 }
-EXPORT_SYMBOL_GPL(kmp_type_revision);
+EXPORT_SYMBOL_IF_KUNIT(kmp_type_revision);
 
 /**
  * kmp_decode_serial() - decode a GetSerialNo reply
@@ -649,7 +492,7 @@ int kmp_decode_serial(const struct kmp_frame *frame, u32 *serial)
 	*serial = (u32)d[0] << 24 | (u32)d[1] << 16 | (u32)d[2] << 8 | d[3];
 	return 0;
 }
-EXPORT_SYMBOL_GPL(kmp_decode_serial);
+EXPORT_SYMBOL_IF_KUNIT(kmp_decode_serial);
 
 /**
  * kmp_value_negative() - whether an entry's value is below zero
@@ -661,7 +504,7 @@ bool kmp_value_negative(const struct kmp_value *v)
 {
 	return (v->siex & KMP_SIEX_NEG_MANTISSA) && v->mantissa;
 }
-EXPORT_SYMBOL_GPL(kmp_value_negative);
+EXPORT_SYMBOL_IF_KUNIT(kmp_value_negative);
 
 /**
  * kmp_value_exponent() - an entry's decimal exponent
@@ -675,7 +518,7 @@ int kmp_value_exponent(const struct kmp_value *v)
 
 	return (v->siex & KMP_SIEX_NEG_EXPONENT) ? -e : e;
 }
-EXPORT_SYMBOL_GPL(kmp_value_exponent);
+EXPORT_SYMBOL_IF_KUNIT(kmp_value_exponent);
 
 /**
  * kmp_value_to_string() - exact decimal string of an entry's value
@@ -733,218 +576,63 @@ int kmp_value_to_string(const struct kmp_value *v, char *buf, size_t size)
 	buf[pos] = '\0';
 	return pos;
 }
-EXPORT_SYMBOL_GPL(kmp_value_to_string);
+EXPORT_SYMBOL_IF_KUNIT(kmp_value_to_string);
 
 /**
- * kmp_value_from_string() - parse a decimal string into an entry's value
- * @s: "[-]digits[.digits][e[+|-]digits]", e.g. "-12.34" or "45e3"
- * @v: its mantissa, SiEx and (shortest) mantissa length are set; the other
- *     fields are left alone
- *
- * The inverse of kmp_value_to_string(): the digits given are kept, so
- * "12.30" becomes 1230 * 10^-2.
- *
- * Zeros that would take the mantissa beyond 64 bits are folded into the
- * exponent (before the decimal point) or dropped (after it), so every
- * string kmp_value_to_string() prints parses back to the same number.
- *
- * Return: 0, -EINVAL for a malformed string, -ERANGE if the significant
- * digits do not fit 64 bits or the exponent is beyond +-63.
- */
-int kmp_value_from_string(const char *s, struct kmp_value *v)
-{
-	bool neg = false, point = false, any = false, eneg = false;
-	int e = 0, ex = 0;
-	u64 m = 0;
-
-	if (*s == '-') {
-		neg = true;
-		s++;
-	}
-	for (; *s && *s != 'e' && *s != 'E'; s++) {
-		if (*s == '.' && !point) {
-			point = true;
-			continue;
-		}
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		any = true;
-		if (m > (U64_MAX - (*s - '0')) / 10) {
-			/* Zeros beyond 64 bits: 10^n of an integer, or dropped */
-			if (*s != '0')
-				return -ERANGE;
-			if (!point)
-				e++;
-			continue;
-		}
-		m = m * 10 + (*s - '0');
-		if (point)
-			e--;
-	}
-	if (!any)
-		return -EINVAL;
-	if (*s) {
-		s++;
-		if (*s == '-' || *s == '+')
-			eneg = *s++ == '-';
-		if (!*s)
-			return -EINVAL;
-		for (; *s; s++) {
-			if (*s < '0' || *s > '9')
-				return -EINVAL;
-			ex = ex * 10 + (*s - '0');
-			if (ex > 2 * KMP_SIEX_EXPONENT)
-				return -ERANGE;
-		}
-	}
-	e += eneg ? -ex : ex;
-	if (e < -KMP_SIEX_EXPONENT || e > KMP_SIEX_EXPONENT)
-		return -ERANGE;
-
-	v->mantissa = m;
-	v->siex = (neg ? KMP_SIEX_NEG_MANTISSA : 0) |
-		  (e < 0 ? KMP_SIEX_NEG_EXPONENT : 0) | (e < 0 ? -e : e);
-	for (v->len = 1; v->len < 8 && (m >> (8 * v->len)); v->len++)
-		;
-	return 0;
-}
-EXPORT_SYMBOL_GPL(kmp_value_from_string);
-
-/*
- * (-1)^neg * m * 10^e as an IIO value, exactly or not at all: an integer
- * (IIO_VAL_INT, or IIO_VAL_INT_64 beyond 32 bits) for e >= 0, or an
- * integer part with micro or nano fractional digits for e >= -9.
- */
-static int kmp_iio_decimal(bool neg, u64 m, int e, int *val, int *val2)
-{
-	u64 ipart;
-	u32 frac;
-	s64 s;
-
-	if (!m) {
-		*val = 0;
-		return IIO_VAL_INT;
-	}
-	/* Fold trailing zeros into the exponent where nano digits cannot hold it */
-	while (e < -9 && m) {
-		u64 q = div_u64_rem(m, 10, &frac);
-
-		if (frac)
-			break;
-		m = q;
-		e++;
-	}
-	if (e >= 0) {
-		if (e >= (int)ARRAY_SIZE(kmp_pow10) ||
-		    (m && m > (u64)S64_MAX / kmp_pow10[e]))
-			return -ERANGE;
-		s = m * kmp_pow10[e];
-		if (neg)
-			s = -s;
-		if (s >= INT_MIN && s <= INT_MAX) {
-			*val = s;
-			return IIO_VAL_INT;
-		}
-		*val = lower_32_bits(s);
-		*val2 = upper_32_bits(s);
-		return IIO_VAL_INT_64;
-	}
-
-	if (e < -9)
-		return -ERANGE;
-	/* e in -9..-1: kmp_pow10[-e] fits u32 */
-	ipart = div_u64_rem(m, (u32)kmp_pow10[-e], &frac);
-	if (ipart > INT_MAX)
-		return -ERANGE;
-	*val = neg ? -(int)ipart : (int)ipart;
-	if (e >= -6) {
-		*val2 = frac * (u32)kmp_pow10[6 + e];
-		if (neg && !ipart)
-			*val2 = -*val2;
-		return IIO_VAL_INT_PLUS_MICRO;
-	}
-	*val2 = frac * (u32)kmp_pow10[9 + e];
-	if (neg && !ipart)
-		*val2 = -*val2;
-	return IIO_VAL_INT_PLUS_NANO;
-}
-
-/**
- * kmp_value_iio() - an entry's value, exactly, as an IIO value
+ * kmp_value_to_base() - an entry's value as a whole number of base units
  * @v: entry
- * @val: first IIO value
- * @val2: second IIO value
+ * @exp: the unit of @out: 10^@exp of the base unit of the entry's quantity
+ *	 (see enum kmp_quantity), e.g. -3 for mW when the base unit is W
+ * @out: the value in units of 10^@exp base units
  *
- * Any mantissa with an exponent of -9 or more whose integer part fits
- * 31 bits is represented exactly, and so is any value with a smaller
- * exponent whose trailing zeros bring it to -9.  Nothing is rounded: a
- * value that has no exact representation is an error.
+ * The conversion is exact or fails: nothing is rounded.  With a fixed @exp
+ * the result keeps its meaning whatever resolution (exponent) the meter
+ * sends, so that 9876543 * 10^-2 kWh and 98765430 * 10^-3 kWh give the
+ * same number.
  *
- * Return: IIO_VAL_INT, IIO_VAL_INT_64, IIO_VAL_INT_PLUS_MICRO or
- * IIO_VAL_INT_PLUS_NANO, or -ERANGE.
+ * Return: 0; -EINVAL if the unit code has no conversion; -ERANGE if the
+ * value is not a whole number of 10^@exp base units or does not fit an s64.
  */
-int kmp_value_iio(const struct kmp_value *v, int *val, int *val2)
-{
-	return kmp_iio_decimal(kmp_value_negative(v), v->mantissa,
-			       kmp_value_exponent(v), val, val2);
-}
-EXPORT_SYMBOL_GPL(kmp_value_iio);
-
-/**
- * kmp_value_iio_raw() - an entry's signed mantissa as an IIO raw value
- * @v: entry
- * @val: first IIO value
- * @val2: second IIO value
- *
- * The IIO raw value of a channel; kmp_value_iio_scale() is its scale.
- *
- * Return: IIO_VAL_INT, IIO_VAL_INT_64 beyond 32 bits, or -ERANGE for a
- * mantissa of 2^63 or more.
- */
-int kmp_value_iio_raw(const struct kmp_value *v, int *val, int *val2)
-{
-	return kmp_iio_decimal(kmp_value_negative(v), v->mantissa, 0,
-			       val, val2);
-}
-EXPORT_SYMBOL_GPL(kmp_value_iio_raw);
-
-/**
- * kmp_value_iio_scale() - IIO scale of an entry's raw value
- * @v: entry
- * @val: first IIO value
- * @val2: second IIO value
- *
- * raw * scale is the value in the base unit of the entry's unit code (see
- * struct kmp_unit): the IIO ABI's unit where IIO has a type for it.
- *
- * Return: an IIO value type as kmp_value_iio(); -EINVAL for a unit code
- * with no conversion; -ERANGE if the scale has no exact representation.
- */
-int kmp_value_iio_scale(const struct kmp_value *v, int *val, int *val2)
+int kmp_value_to_base(const struct kmp_value *v, int exp, s64 *out)
 {
 	const struct kmp_unit *u = kmp_unit(v->unit);
+	u64 m = v->mantissa;
+	u32 rem;
+	int e;
 
-	if (!u || !u->mult)
+	if (!u || u->quantity == KMP_QTY_NONE)
 		return -EINVAL;
-	return kmp_iio_decimal(false, u->mult,
-			       u->exp + kmp_value_exponent(v), val, val2);
+	/* v = m * mult * 10^(e + exp) base units: m * mult fits 96 bits */
+	if (m && u->mult > U64_MAX / m)
+		return -ERANGE;
+	m *= u->mult;
+	e = kmp_value_exponent(v) + u->exp - exp;
+	for (; e < 0 && m; e++) {
+		m = div_u64_rem(m, 10, &rem);
+		if (rem)
+			return -ERANGE;
+	}
+	for (; e > 0 && m; e--) {
+		if (m > (u64)S64_MAX / 10)
+			return -ERANGE;
+		m *= 10;
+	}
+	if (m > (u64)S64_MAX)
+		return -ERANGE;
+	*out = kmp_value_negative(v) ? -(s64)m : (s64)m;
+	return 0;
 }
-EXPORT_SYMBOL_GPL(kmp_value_iio_scale);
-
-#define KMP_UNIT_NONE(n) { .name = n, .iio_type = -1 }
-#define KMP_UNIT_IIO(n, t, b, m, e) \
-	{ .name = n, .iio_type = t, .base = b, .mult = m, .exp = e }
-#define KMP_UNIT_BASE(n, b, m, e) \
-	{ .name = n, .iio_type = -1, .base = b, .mult = m, .exp = e }
+EXPORT_SYMBOL_IF_KUNIT(kmp_value_to_base);
+#define KMP_UNIT(n, q, m, e) \
+	{ .name = n, .quantity = KMP_QTY_##q, .mult = m, .exp = e }
+#define KMP_UNIT_NONE(n)	KMP_UNIT(n, NONE, 0, 0)
 
 /*
- * Unit codes 0..64.  Energy converts to J (1 Wh = 3600 J; calories are
- * International Table calories, 4.1868 J), power to mW, temperature to
- * milli degrees Celsius (K is a temperature difference on these meters),
- * voltage to mV, current to mA, pressure to kPa.  IIO has no type for
- * volume, volume flow, mass or time: volume converts to litres and flow to
- * litres per hour for the driver's documented mapping.  Reactive and
- * apparent energy and power have no IIO type.
+ * Unit codes 0..64 and their conversion to the base unit of their quantity
+ * (enum kmp_quantity): 1 Wh = 3600 J; calories are International Table
+ * calories, 4.1868 J; K is a temperature difference on these meters, the
+ * same number as in degrees Celsius.  Reactive and apparent energy and
+ * power, mass, time and dates have no conversion.
  *
  * Public tables disagree on codes 21 and 25: some give "kW" and "kvar"
  * (a duplicate of 22 and 26), others "W" and "var".  The regular prefix
@@ -952,18 +640,18 @@ EXPORT_SYMBOL_GPL(kmp_value_iio_scale);
  */
 static const struct kmp_unit kmp_units[KMP_UNIT_MAX + 1] = {
 	[0] = KMP_UNIT_NONE(""),
-	[1] = KMP_UNIT_IIO("Wh", IIO_ENERGY, "J", 36, 2),
-	[2] = KMP_UNIT_IIO("kWh", IIO_ENERGY, "J", 36, 5),
-	[3] = KMP_UNIT_IIO("MWh", IIO_ENERGY, "J", 36, 8),
-	[4] = KMP_UNIT_IIO("GWh", IIO_ENERGY, "J", 36, 11),
-	[5] = KMP_UNIT_IIO("J", IIO_ENERGY, "J", 1, 0),
-	[6] = KMP_UNIT_IIO("kJ", IIO_ENERGY, "J", 1, 3),
-	[7] = KMP_UNIT_IIO("MJ", IIO_ENERGY, "J", 1, 6),
-	[8] = KMP_UNIT_IIO("GJ", IIO_ENERGY, "J", 1, 9),
-	[9] = KMP_UNIT_IIO("Cal", IIO_ENERGY, "J", 41868, -4),
-	[10] = KMP_UNIT_IIO("kCal", IIO_ENERGY, "J", 41868, -1),
-	[11] = KMP_UNIT_IIO("Mcal", IIO_ENERGY, "J", 41868, 2),
-	[12] = KMP_UNIT_IIO("Gcal", IIO_ENERGY, "J", 41868, 5),
+	[1] = KMP_UNIT("Wh", ENERGY, 36, 2),
+	[2] = KMP_UNIT("kWh", ENERGY, 36, 5),
+	[3] = KMP_UNIT("MWh", ENERGY, 36, 8),
+	[4] = KMP_UNIT("GWh", ENERGY, 36, 11),
+	[5] = KMP_UNIT("J", ENERGY, 1, 0),
+	[6] = KMP_UNIT("kJ", ENERGY, 1, 3),
+	[7] = KMP_UNIT("MJ", ENERGY, 1, 6),
+	[8] = KMP_UNIT("GJ", ENERGY, 1, 9),
+	[9] = KMP_UNIT("Cal", ENERGY, 41868, -4),
+	[10] = KMP_UNIT("kCal", ENERGY, 41868, -1),
+	[11] = KMP_UNIT("Mcal", ENERGY, 41868, 2),
+	[12] = KMP_UNIT("Gcal", ENERGY, 41868, 5),
 	[13] = KMP_UNIT_NONE("varh"),
 	[14] = KMP_UNIT_NONE("kvarh"),
 	[15] = KMP_UNIT_NONE("Mvarh"),
@@ -972,10 +660,10 @@ static const struct kmp_unit kmp_units[KMP_UNIT_MAX + 1] = {
 	[18] = KMP_UNIT_NONE("kVAh"),
 	[19] = KMP_UNIT_NONE("MVAh"),
 	[20] = KMP_UNIT_NONE("GVAh"),
-	[21] = KMP_UNIT_IIO("W", IIO_POWER, "mW", 1, 3),
-	[22] = KMP_UNIT_IIO("kW", IIO_POWER, "mW", 1, 6),
-	[23] = KMP_UNIT_IIO("MW", IIO_POWER, "mW", 1, 9),
-	[24] = KMP_UNIT_IIO("GW", IIO_POWER, "mW", 1, 12),
+	[21] = KMP_UNIT("W", POWER, 1, 0),
+	[22] = KMP_UNIT("kW", POWER, 1, 3),
+	[23] = KMP_UNIT("MW", POWER, 1, 6),
+	[24] = KMP_UNIT("GW", POWER, 1, 9),
 	[25] = KMP_UNIT_NONE("var"),
 	[26] = KMP_UNIT_NONE("kvar"),
 	[27] = KMP_UNIT_NONE("Mvar"),
@@ -984,16 +672,16 @@ static const struct kmp_unit kmp_units[KMP_UNIT_MAX + 1] = {
 	[30] = KMP_UNIT_NONE("kVA"),
 	[31] = KMP_UNIT_NONE("MVA"),
 	[32] = KMP_UNIT_NONE("GVA"),
-	[33] = KMP_UNIT_IIO("V", IIO_VOLTAGE, "mV", 1, 3),
-	[34] = KMP_UNIT_IIO("A", IIO_CURRENT, "mA", 1, 3),
-	[35] = KMP_UNIT_IIO("kV", IIO_VOLTAGE, "mV", 1, 6),
-	[36] = KMP_UNIT_IIO("kA", IIO_CURRENT, "mA", 1, 6),
-	[37] = KMP_UNIT_IIO("C", IIO_TEMP, "m°C", 1, 3),
-	[38] = KMP_UNIT_IIO("K", IIO_TEMP, "m°C", 1, 3),
-	[39] = KMP_UNIT_BASE("l", "l", 1, 0),
-	[40] = KMP_UNIT_BASE("m3", "l", 1, 3),
-	[41] = KMP_UNIT_BASE("l/h", "l/h", 1, 0),
-	[42] = KMP_UNIT_BASE("m3/h", "l/h", 1, 3),
+	[33] = KMP_UNIT("V", VOLTAGE, 1, 0),
+	[34] = KMP_UNIT("A", CURRENT, 1, 0),
+	[35] = KMP_UNIT("kV", VOLTAGE, 1, 3),
+	[36] = KMP_UNIT("kA", CURRENT, 1, 3),
+	[37] = KMP_UNIT("C", TEMPERATURE, 1, 0),
+	[38] = KMP_UNIT("K", TEMPERATURE, 1, 0),
+	[39] = KMP_UNIT("l", VOLUME, 1, 0),
+	[40] = KMP_UNIT("m3", VOLUME, 1, 3),
+	[41] = KMP_UNIT("l/h", FLOW, 1, 0),
+	[42] = KMP_UNIT("m3/h", FLOW, 1, 3),
 	[43] = KMP_UNIT_NONE("m3xC"),
 	[44] = KMP_UNIT_NONE("ton"),
 	[45] = KMP_UNIT_NONE("ton/h"),
@@ -1003,12 +691,12 @@ static const struct kmp_unit kmp_units[KMP_UNIT_MAX + 1] = {
 	[49] = KMP_UNIT_NONE("yyyy:mm:dd"),
 	[50] = KMP_UNIT_NONE("mm:dd"),
 	[51] = KMP_UNIT_NONE(""),
-	[52] = KMP_UNIT_IIO("bar", IIO_PRESSURE, "kPa", 1, 2),
+	[52] = KMP_UNIT("bar", PRESSURE, 1, 5),
 	[53] = KMP_UNIT_NONE("RTC"),
 	[54] = KMP_UNIT_NONE("ASCII"),
-	[55] = KMP_UNIT_BASE("m3 x 10", "l", 1, 4),
+	[55] = KMP_UNIT("m3 x 10", VOLUME, 1, 4),
 	[56] = KMP_UNIT_NONE("ton x 10"),
-	[57] = KMP_UNIT_IIO("GJ x 10", IIO_ENERGY, "J", 1, 10),
+	[57] = KMP_UNIT("GJ x 10", ENERGY, 1, 10),
 	[58] = KMP_UNIT_NONE("minutes"),
 	[59] = KMP_UNIT_NONE("Bitfield"),
 	[60] = KMP_UNIT_NONE("s"),
@@ -1031,40 +719,43 @@ const struct kmp_unit *kmp_unit(unsigned int code)
 		return NULL;
 	return &kmp_units[code];
 }
-EXPORT_SYMBOL_GPL(kmp_unit);
+EXPORT_SYMBOL_IF_KUNIT(kmp_unit);
+
+/*
+ * Registers whose meaning is known: the one table of them.  Ids of the
+ * MULTICAL 302/402/403/603 heat meters, from Kamstrup's published register
+ * lists as collected by pyKamstrup and ESPHome's kamstrup_kmp component
+ * (Documentation/kmp-protocol.rst names the sources).
+ */
+static const struct kmp_register kmp_registers[] = {
+	{ KMP_REG_HEAT_ENERGY, "heat energy", KMP_QTY_ENERGY, 1 },
+	{ KMP_REG_COOL_ENERGY, "cooling energy", KMP_QTY_ENERGY, 3 },
+	{ KMP_REG_VOLUME, "volume", KMP_QTY_VOLUME, 1 },
+	{ KMP_REG_FLOW, "flow", KMP_QTY_FLOW, 1 },
+	{ KMP_REG_POWER, "power", KMP_QTY_POWER, 1 },
+	{ KMP_REG_TEMP1, "temperature 1", KMP_QTY_TEMPERATURE, 1 },
+	{ KMP_REG_TEMP2, "temperature 2", KMP_QTY_TEMPERATURE, 2 },
+	{ KMP_REG_TEMP3, "temperature 3", KMP_QTY_TEMPERATURE, 3 },
+	{ KMP_REG_TEMP_DIFF, "temperature difference", KMP_QTY_TEMPERATURE,
+	  1, 2 },
+	{ KMP_REG_PRESSURE1, "pressure 1", KMP_QTY_PRESSURE, 1 },
+	{ KMP_REG_PRESSURE2, "pressure 2", KMP_QTY_PRESSURE, 2 },
+};
 
 /**
- * kmp_register_name() - name of a well-known register
- * @reg: register id
+ * kmp_register() - look up a register whose meaning is known
+ * @id: register id
  *
- * Return: a short lowercase name such as "heat energy", or NULL for a
- * register this core has no name for.
+ * Return: its name, quantity and number, or NULL for a register this core
+ * does not know.
  */
-const char *kmp_register_name(u16 reg)
+const struct kmp_register *kmp_register(u16 id)
 {
-	switch (reg) {
-	case KMP_REG_HEAT_ENERGY:
-		return "heat energy";
-	case KMP_REG_VOLUME:
-		return "volume";
-	case KMP_REG_FLOW:
-		return "flow";
-	case KMP_REG_POWER:
-		return "power";
-	case KMP_REG_TEMP1:
-		return "temperature 1";
-	case KMP_REG_TEMP2:
-		return "temperature 2";
-	case KMP_REG_TEMP_DIFF:
-		return "temperature difference";
-	default:
-		return NULL;
-	}
-}
-EXPORT_SYMBOL_GPL(kmp_register_name);
+	unsigned int i;
 
-MODULE_DESCRIPTION("Kamstrup Meter Protocol (KMP) core");
-MODULE_LICENSE("GPL");
-#ifdef KMP_VERSION
-MODULE_VERSION(KMP_VERSION);
-#endif
+	for (i = 0; i < ARRAY_SIZE(kmp_registers); i++)
+		if (kmp_registers[i].id == id)
+			return &kmp_registers[i];
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(kmp_register);

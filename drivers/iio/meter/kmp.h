@@ -3,19 +3,15 @@
  * Kamstrup Meter Protocol (KMP): pure protocol core.
  *
  * No I/O, no sleeping, no allocation, no floating point.  The same file
- * builds in the kernel and, through a small shim for kernel types, in
- * userspace (kmpctl, kmp-sim, the unit tests and the fuzzer).
+ * builds in the kernel and, with stand-ins for the few kernel headers it
+ * includes, in userspace (kmpctl, kmp-sim, the unit tests and the fuzzer).
  *
  * Only read commands can be built: GetRegister, GetType and GetSerialNo.
  */
 #ifndef _KAMSTRUP_KMP_CORE_H
 #define _KAMSTRUP_KMP_CORE_H
 
-#ifdef __KERNEL__
 #include <linux/types.h>
-#else
-#include "kmp-shim.h"
-#endif
 
 /* Frame delimiters and the escape byte */
 #define KMP_START_REQUEST	0x80
@@ -32,14 +28,18 @@
 #define KMP_CID_GET_SERIAL	0x02
 #define KMP_CID_GET_REGISTER	0x10
 
-/* Registers of the standard quantities of a heat meter (MULTICAL 403/603) */
+/* Registers of a heat meter (MULTICAL 302/402/403/603); see kmp_register() */
 #define KMP_REG_HEAT_ENERGY	0x003c
+#define KMP_REG_COOL_ENERGY	0x003f
 #define KMP_REG_VOLUME		0x0044
 #define KMP_REG_FLOW		0x004a
 #define KMP_REG_POWER		0x0050
 #define KMP_REG_TEMP1		0x0056
 #define KMP_REG_TEMP2		0x0057
+#define KMP_REG_TEMP3		0x0058
 #define KMP_REG_TEMP_DIFF	0x0059
+#define KMP_REG_PRESSURE1	0x005b
+#define KMP_REG_PRESSURE2	0x005c
 
 /* At most this many register ids in one GetRegister request */
 #define KMP_MAX_REGS		8
@@ -158,21 +158,58 @@ struct kmp_type {
 };
 
 /**
- * struct kmp_unit - a unit code and its conversion to the IIO ABI's unit
+ * enum kmp_quantity - the physical quantity of a unit or register
+ * @KMP_QTY_NONE: none this core converts (dates, counts, reactive power...)
+ * @KMP_QTY_ENERGY: energy; base unit J
+ * @KMP_QTY_POWER: power; base unit W
+ * @KMP_QTY_TEMPERATURE: temperature or temperature difference; base unit
+ *			 degree Celsius (a difference in K is the same number)
+ * @KMP_QTY_VOLUME: volume; base unit l
+ * @KMP_QTY_FLOW: volume flow; base unit l/h
+ * @KMP_QTY_VOLTAGE: voltage; base unit V
+ * @KMP_QTY_CURRENT: current; base unit A
+ * @KMP_QTY_PRESSURE: pressure; base unit Pa
+ */
+enum kmp_quantity {
+	KMP_QTY_NONE,
+	KMP_QTY_ENERGY,
+	KMP_QTY_POWER,
+	KMP_QTY_TEMPERATURE,
+	KMP_QTY_VOLUME,
+	KMP_QTY_FLOW,
+	KMP_QTY_VOLTAGE,
+	KMP_QTY_CURRENT,
+	KMP_QTY_PRESSURE,
+};
+
+/**
+ * struct kmp_unit - a unit code and its conversion to its quantity's base unit
  * @name: the unit as the meter means it, e.g. "GJ"
- * @iio_type: IIO channel type (enum iio_chan_type), or -1 if IIO has none
- * @base: the unit @mult and @exp convert to: the IIO ABI's unit for
- *	  @iio_type (e.g. "J" for energy), or for a unit IIO has no type for,
- *	  the documented base unit (e.g. "l"); NULL if there is no conversion
- * @mult: multiplier to @base ...
+ * @quantity: what it measures; KMP_QTY_NONE if this core has no conversion
+ * @mult: multiplier to the base unit of @quantity ...
  * @exp: ... times 10^@exp: value_in_base = value * @mult * 10^@exp
  */
 struct kmp_unit {
 	const char *name;
-	int iio_type;
-	const char *base;
+	enum kmp_quantity quantity;
 	u32 mult;
 	s8 exp;
+};
+
+/**
+ * struct kmp_register - a register whose meaning is known
+ * @id: register id
+ * @name: short lowercase name, e.g. "temperature 1"
+ * @quantity: what it measures
+ * @index: the meter's number for it (1 for T1, 3 for E3), 0 if none
+ * @index2: for a difference (T1 - T2), the number of the subtrahend; else 0
+ */
+struct kmp_register {
+	u16 id;
+	const char *name;
+	enum kmp_quantity quantity;
+	u8 index;
+	u8 index2;
 };
 
 u16 kmp_crc16(const u8 *data, size_t len);
@@ -181,14 +218,7 @@ int kmp_build_get_register(u8 *buf, size_t size, u8 addr,
 			   const u16 *regs, unsigned int n);
 int kmp_build_get_type(u8 *buf, size_t size, u8 addr);
 int kmp_build_get_serial(u8 *buf, size_t size, u8 addr);
-size_t kmp_request_len_max(unsigned int n);
 size_t kmp_reply_len_max(unsigned int n);
-
-int kmp_build_reply_registers(u8 *buf, size_t size, u8 addr,
-			      const struct kmp_value *vals, unsigned int n);
-int kmp_build_reply_type(u8 *buf, size_t size, u8 addr,
-			 const struct kmp_type *type);
-int kmp_build_reply_serial(u8 *buf, size_t size, u8 addr, u32 serial);
 
 void kmp_rx_init(struct kmp_rx *rx, u8 start);
 int kmp_rx_feed(struct kmp_rx *rx, const u8 *data, size_t len,
@@ -201,8 +231,6 @@ int kmp_decode_registers(const struct kmp_frame *frame,
 int kmp_decode_get_register(const struct kmp_frame *frame,
 			    const u16 *regs, unsigned int n,
 			    struct kmp_value *vals);
-int kmp_decode_request(const struct kmp_frame *frame, u16 *regs,
-		       unsigned int *n);
 int kmp_decode_type(const struct kmp_frame *frame, struct kmp_type *type);
 int kmp_type_revision(const struct kmp_type *type, char *buf, size_t size);
 int kmp_decode_serial(const struct kmp_frame *frame, u32 *serial);
@@ -210,12 +238,9 @@ int kmp_decode_serial(const struct kmp_frame *frame, u32 *serial);
 bool kmp_value_negative(const struct kmp_value *v);
 int kmp_value_exponent(const struct kmp_value *v);
 int kmp_value_to_string(const struct kmp_value *v, char *buf, size_t size);
-int kmp_value_from_string(const char *s, struct kmp_value *v);
-int kmp_value_iio(const struct kmp_value *v, int *val, int *val2);
-int kmp_value_iio_raw(const struct kmp_value *v, int *val, int *val2);
-int kmp_value_iio_scale(const struct kmp_value *v, int *val, int *val2);
+int kmp_value_to_base(const struct kmp_value *v, int exp, s64 *out);
 
 const struct kmp_unit *kmp_unit(unsigned int code);
-const char *kmp_register_name(u16 reg);
+const struct kmp_register *kmp_register(u16 id);
 
 #endif /* _KAMSTRUP_KMP_CORE_H */

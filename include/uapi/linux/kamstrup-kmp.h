@@ -34,11 +34,13 @@
  * @len: out: mantissa length in bytes
  * @exponent: out: decimal exponent, -63..63
  * @negative: out: 1 if the value is below zero
- * @reserved: in: must be zero; out: zero
+ * @reserved: zero
  * @mantissa: out: magnitude of the mantissa
  * @value: out: exact decimal value, e.g. "-12.34", NUL-terminated
  *
  * value = (negative ? -1 : 1) * mantissa * 10^exponent
+ *
+ * Every field but @reg must be zero on input.
  */
 struct kmp_ioc_register {
 	__u16 reg;
@@ -56,27 +58,29 @@ struct kmp_ioc_register {
 
 /**
  * struct kmp_ioc_read - argument of KMP_IOC_READ_REGISTERS
- * @size: in: sizeof(struct kmp_ioc_read), the version of this layout
  * @count: in: number of registers, 1..KMP_IOC_MAX_REGS
  * @flags: in: must be zero
- * @reserved: in: must be zero
- * @regs: the registers; the first @count are used
+ * @regs: the registers; the first @count are used, the others must be zero
  *
  * The layout is the same for 32-bit and 64-bit userspace.  A register id
  * may be repeated: it is read once.  The call fails (and nothing reaches
- * the meter) with EINVAL for a bad @size, @count, @flags or a non-zero
- * reserved field, and EFAULT for a bad pointer.  Otherwise it returns 0 and
- * each register's @status tells its outcome; ENODEV if the meter is gone.
+ * the meter) with EINVAL for a bad @count, @flags, or a non-zero field that
+ * is not an input, and EFAULT for a bad pointer.  Otherwise it returns 0
+ * and each register's @status tells its outcome; ENODEV if the meter is
+ * gone, EINTR if a signal ended the wait.
+ *
+ * Versions: the size of the structure is part of the command, as _IOC_SIZE.
+ * A later version only appends fields, which are zero when unused; the
+ * driver takes any size from this one on and refuses (E2BIG) a larger
+ * structure whose fields unknown to it are not zero.
  */
 struct kmp_ioc_read {
-	__u32 size;
 	__u32 count;
 	__u32 flags;
-	__u32 reserved;
 	struct kmp_ioc_register regs[KMP_IOC_MAX_REGS];
 };
 
-/* 0xB9: free in Documentation/userspace-api/ioctl/ioctl-number.rst */
+/* Registered in Documentation/userspace-api/ioctl/ioctl-number.rst */
 #define KMP_IOC_MAGIC		0xB9
 #define KMP_IOC_READ_REGISTERS	_IOWR(KMP_IOC_MAGIC, 0x00, struct kmp_ioc_read)
 

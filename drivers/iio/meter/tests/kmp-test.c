@@ -5,14 +5,16 @@
  * Frames marked "real" were captured from heat meters and published; the
  * others come from the protocol's published examples or are built here.
  * The same file runs in userspace through tests/userspace/kunit/test.h.
+ * The meter's side of the protocol (replies) comes from kmp-meter.c.
  *
  * Copyright (C) 2026 The kamstrup-kmp authors
  */
 
 #include <kunit/test.h>
-#include <linux/iio/types.h>
+#include <linux/module.h>
 
-#include "kmp.h"
+#include "../kmp.h"
+#include "kmp-meter.h"
 
 /* Parses "40 3f 10 ..." into @out; returns the number of bytes. */
 static size_t kmp_test_hex(const char *s, u8 *out, size_t size)
@@ -155,7 +157,7 @@ static void kmp_test_build_limits(struct kunit *test)
 	/* Eight ids made of special bytes only fit KMP_REQUEST_MAX */
 	len = kmp_build_get_register(buf, sizeof(buf), 0x80, worst, KMP_MAX_REGS);
 	KUNIT_EXPECT_GT(test, len, 0);
-	KUNIT_EXPECT_LE(test, len, (int)kmp_request_len_max(KMP_MAX_REGS));
+	KUNIT_EXPECT_LE(test, len, KMP_REQUEST_MAX);
 }
 
 /* No raw special byte between start and stop, and it parses back */
@@ -411,158 +413,94 @@ static void kmp_test_string_limits(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v.len, 5);
 }
 
-static void kmp_test_expect_iio(struct kunit *test, int ret, int val, int val2,
-				int want_ret, int want_val, int want_val2)
+static void kmp_test_base(struct kunit *test, u8 unit, u8 siex, u64 m,
+			  int exp, int want_ret, s64 want)
 {
-	KUNIT_EXPECT_EQ(test, ret, want_ret);
-	if (ret < 0 || ret != want_ret)
-		return;
-	KUNIT_EXPECT_EQ(test, val, want_val);
-	if (ret != IIO_VAL_INT)
-		KUNIT_EXPECT_EQ(test, val2, want_val2);
+	struct kmp_value v = { .unit = unit, .siex = siex, .mantissa = m };
+	s64 out = 0x5a5a5a5a;
+	int ret;
+
+	ret = kmp_value_to_base(&v, exp, &out);
+	KUNIT_EXPECT_EQ_MSG(test, ret, want_ret, "unit %u siex 0x%02x m %llu exp %d",
+			    unit, siex, (unsigned long long)m, exp);
+	if (!ret && !want_ret)
+		KUNIT_EXPECT_EQ_MSG(test, out, want, "unit %u siex 0x%02x m %llu exp %d",
+				    unit, siex, (unsigned long long)m, exp);
+	if (ret)
+		KUNIT_EXPECT_EQ(test, out, 0x5a5a5a5aLL);
 }
 
-static void kmp_test_iio_value(struct kunit *test, u8 siex, u64 m, int want_ret,
-			       int want_val, int want_val2)
+/* Exact conversion to a fixed resolution of the quantity's base unit */
+static void kmp_test_to_base(struct kunit *test)
 {
-	struct kmp_value v = { .siex = siex, .mantissa = m };
-	int val = 0, val2 = 0, ret;
-
-	ret = kmp_value_iio(&v, &val, &val2);
-	kmp_test_expect_iio(test, ret, val, val2, want_ret, want_val, want_val2);
-}
-
-static void kmp_test_iio_values(struct kunit *test)
-{
-	s64 big = 4294967295000LL;
-
-	kmp_test_iio_value(test, 0x00, 0, IIO_VAL_INT, 0, 0);
+	/* The same energy at two resolutions is the same number of joules */
+	kmp_test_base(test, 2, 0x42, 9876543, 0, 0, 9876543LL * 36000);
+	kmp_test_base(test, 2, 0x43, 98765430, 0, 0, 9876543LL * 36000);
+	kmp_test_base(test, 8, 0x42, 123456, 0, 0, 1234560000000LL);	/* GJ e-2 */
+	kmp_test_base(test, 3, 0x43, 1, 0, 0, 3600000);			/* MWh e-3 */
+	kmp_test_base(test, 1, 0x41, 1, 0, 0, 360);			/* Wh e-1 */
+	kmp_test_base(test, 12, 0x43, 1, 0, 0, 4186800);		/* Gcal e-3 */
+	kmp_test_base(test, 57, 0x00, 7, 0, 0, 70000000000LL);		/* GJ x 10 */
+	/* Power in mW, temperatures in m°C, signs kept */
+	kmp_test_base(test, 22, 0x41, 24, -3, 0, 2400000);		/* kW e-1 */
+	kmp_test_base(test, 21, 0x00, 5, -3, 0, 5000);			/* W */
+	kmp_test_base(test, 37, 0xc2, 325, -3, 0, -3250);		/* -3.25 C */
+	kmp_test_base(test, 38, 0x42, 1565, -3, 0, 15650);		/* K e-2 */
+	kmp_test_base(test, 37, 0xc2, 0, -3, 0, 0);			/* -0 */
+	/* Volume in ml, flow in l/h, pressure in 10 Pa */
+	kmp_test_base(test, 40, 0x42, 187556, -3, 0, 1875560000);	/* m3 e-2 */
+	kmp_test_base(test, 39, 0x00, 3, -3, 0, 3000);			/* l */
+	kmp_test_base(test, 41, 0x00, 130, 0, 0, 130);			/* l/h */
+	kmp_test_base(test, 42, 0x43, 130, 0, 0, 130);			/* m3/h e-3 */
+	kmp_test_base(test, 52, 0x42, 123, 1, 0, 12300);		/* bar e-2 */
+	/* Finer than the resolution: refused, never rounded */
+	kmp_test_base(test, 42, 0x44, 1301, 0, -ERANGE, 0);		/* 0.1 l/h */
+	kmp_test_base(test, 42, 0x44, 1300, 0, 0, 130);			/* ... unless 0 */
+	kmp_test_base(test, 10, 0x00, 1, 0, -ERANGE, 0);		/* 4186.8 J */
+	kmp_test_base(test, 10, 0x01, 1, 0, 0, 41868);			/* kCal e1 */
+	/* Beyond s64, either way */
+	kmp_test_base(test, 4, 0x00, 0xffffffffULL, 0, -ERANGE, 0);
+	kmp_test_base(test, 5, 0x00, (u64)S64_MAX, 0, 0, S64_MAX);
+	kmp_test_base(test, 5, 0x80, (u64)S64_MAX, 0, 0, -S64_MAX);
+	kmp_test_base(test, 5, 0x00, (u64)S64_MAX + 1, 0, -ERANGE, 0);
+	kmp_test_base(test, 5, 0x01, (u64)S64_MAX / 10 + 1, 0, -ERANGE, 0);
+	kmp_test_base(test, 9, 0x00, U64_MAX, -4, -ERANGE, 0);		/* mult */
 	/* Zero is exact whatever the exponent */
-	kmp_test_iio_value(test, 0x3f, 0, IIO_VAL_INT, 0, 0);
-	kmp_test_iio_value(test, 0xff, 0, IIO_VAL_INT, 0, 0);
-	kmp_test_iio_value(test, 0x80, 0x7fffffff, IIO_VAL_INT, -0x7fffffff, 0);
-	/* 1..4-byte mantissas at their limits */
-	kmp_test_iio_value(test, 0x00, 0xff, IIO_VAL_INT, 255, 0);
-	kmp_test_iio_value(test, 0x00, 0xffff, IIO_VAL_INT, 65535, 0);
-	kmp_test_iio_value(test, 0x00, 0xffffff, IIO_VAL_INT, 16777215, 0);
-	kmp_test_iio_value(test, 0x00, 0x7fffffff, IIO_VAL_INT, 0x7fffffff, 0);
-	kmp_test_iio_value(test, 0x00, 0xffffffffULL, IIO_VAL_INT_64, -1, 0);
-	kmp_test_iio_value(test, 0x80, 0xffffffffULL, IIO_VAL_INT_64, 1, -1);
-	kmp_test_iio_value(test, 0x03, 0xffffffffULL, IIO_VAL_INT_64,
-			   (int)lower_32_bits(big), (int)upper_32_bits(big));
-	/* Every exponent down to -9 is exact for a 4-byte mantissa */
-	kmp_test_iio_value(test, 0x43, 0xffffffffULL, IIO_VAL_INT_PLUS_MICRO,
-			   4294967, 295000);
-	kmp_test_iio_value(test, 0x46, 0xffffffffULL, IIO_VAL_INT_PLUS_MICRO,
-			   4294, 967295);
-	kmp_test_iio_value(test, 0x47, 0xffffffffULL, IIO_VAL_INT_PLUS_NANO,
-			   429, 496729500);
-	kmp_test_iio_value(test, 0x49, 0xffffffffULL, IIO_VAL_INT_PLUS_NANO,
-			   4, 294967295);
-	kmp_test_iio_value(test, 0xc9, 0xffffffffULL, IIO_VAL_INT_PLUS_NANO,
-			   -4, 294967295);
-	/* Between -1 and 0, the sign is on the fractional part */
-	kmp_test_iio_value(test, 0xc2, 34, IIO_VAL_INT_PLUS_MICRO, 0, -340000);
-	kmp_test_iio_value(test, 0xc2, 1234, IIO_VAL_INT_PLUS_MICRO, -12, 340000);
-	/* Beyond nano digits: exact when trailing zeros allow, else refused */
-	kmp_test_iio_value(test, 0x4b, 1200, IIO_VAL_INT_PLUS_NANO, 0, 12);
-	kmp_test_iio_value(test, 0x4a, 0xffffffffULL, -ERANGE, 0, 0);
-	kmp_test_iio_value(test, 0x14, 1, -ERANGE, 0, 0);
-	kmp_test_iio_value(test, 0x00, U64_MAX, -ERANGE, 0, 0);
-}
-
-static void kmp_test_iio_raw(struct kunit *test)
-{
-	struct kmp_value v = { .siex = 0xc3, .mantissa = 0xffffffffULL };
-	int val = 0, val2 = 0;
-
-	/* The raw value is the signed mantissa, whatever the exponent */
-	KUNIT_EXPECT_EQ(test, kmp_value_iio_raw(&v, &val, &val2), IIO_VAL_INT_64);
-	KUNIT_EXPECT_EQ(test, (s64)((u64)(u32)val2 << 32 | (u32)val), -4294967295LL);
-	v.mantissa = 5432;
-	KUNIT_EXPECT_EQ(test, kmp_value_iio_raw(&v, &val, &val2), IIO_VAL_INT);
-	KUNIT_EXPECT_EQ(test, val, -5432);
-	v.mantissa = U64_MAX;
-	KUNIT_EXPECT_EQ(test, kmp_value_iio_raw(&v, &val, &val2), -ERANGE);
-}
-
-static void kmp_test_iio_scale(struct kunit *test, u8 unit, u8 siex,
-			       int want_ret, int want_val, int want_val2)
-{
-	struct kmp_value v = { .unit = unit, .siex = siex, .mantissa = 1 };
-	int val = 0, val2 = 0, ret;
-
-	ret = kmp_value_iio_scale(&v, &val, &val2);
-	kmp_test_expect_iio(test, ret, val, val2, want_ret, want_val, want_val2);
-}
-
-/* Scales to the IIO ABI's units for what heat meters send */
-static void kmp_test_iio_scales(struct kunit *test)
-{
-	kmp_test_iio_scale(test, 8, 0x42, IIO_VAL_INT, 10000000, 0);	/* GJ e-2 -> J */
-	kmp_test_iio_scale(test, 8, 0x43, IIO_VAL_INT, 1000000, 0);	/* GJ e-3 */
-	kmp_test_iio_scale(test, 3, 0x43, IIO_VAL_INT, 3600000, 0);	/* MWh e-3 */
-	kmp_test_iio_scale(test, 2, 0x00, IIO_VAL_INT, 3600000, 0);	/* kWh */
-	kmp_test_iio_scale(test, 1, 0x43, IIO_VAL_INT_PLUS_MICRO, 3, 600000); /* Wh e-3 */
-	kmp_test_iio_scale(test, 4, 0x00, IIO_VAL_INT_64,
-			   (int)lower_32_bits(3600000000000LL),
-			   (int)upper_32_bits(3600000000000LL));
-	kmp_test_iio_scale(test, 12, 0x43, IIO_VAL_INT, 4186800, 0);	/* Gcal e-3 */
-	kmp_test_iio_scale(test, 9, 0x45, IIO_VAL_INT_PLUS_NANO, 0, 41868); /* Cal e-5 */
-	kmp_test_iio_scale(test, 57, 0x01, IIO_VAL_INT_64,
-			   (int)lower_32_bits(100000000000LL),
-			   (int)upper_32_bits(100000000000LL));
-	kmp_test_iio_scale(test, 22, 0x41, IIO_VAL_INT, 100000, 0);	/* kW e-1 -> mW */
-	kmp_test_iio_scale(test, 21, 0x00, IIO_VAL_INT, 1000, 0);	/* W */
-	kmp_test_iio_scale(test, 37, 0x42, IIO_VAL_INT, 10, 0);	/* C e-2 -> m C */
-	kmp_test_iio_scale(test, 38, 0x42, IIO_VAL_INT, 10, 0);	/* K e-2 */
-	kmp_test_iio_scale(test, 37, 0x44, IIO_VAL_INT_PLUS_MICRO, 0, 100000);
-	kmp_test_iio_scale(test, 33, 0x41, IIO_VAL_INT, 100, 0);	/* V e-1 -> mV */
-	kmp_test_iio_scale(test, 34, 0x43, IIO_VAL_INT, 1, 0);	/* A e-3 -> mA */
-	kmp_test_iio_scale(test, 52, 0x42, IIO_VAL_INT, 1, 0);	/* bar e-2 -> kPa */
-	kmp_test_iio_scale(test, 40, 0x42, IIO_VAL_INT, 10, 0);	/* m3 e-2 -> l */
-	kmp_test_iio_scale(test, 39, 0x00, IIO_VAL_INT, 1, 0);	/* l */
-	kmp_test_iio_scale(test, 41, 0x00, IIO_VAL_INT, 1, 0);	/* l/h */
-	kmp_test_iio_scale(test, 42, 0x43, IIO_VAL_INT, 1, 0);	/* m3/h e-3 */
-	/* No conversion, and unit codes beyond the table */
-	kmp_test_iio_scale(test, 0, 0x00, -EINVAL, 0, 0);
-	kmp_test_iio_scale(test, 46, 0x00, -EINVAL, 0, 0);
-	kmp_test_iio_scale(test, 65, 0x00, -EINVAL, 0, 0);
-	kmp_test_iio_scale(test, 255, 0x00, -EINVAL, 0, 0);
-	/* Out of exact range */
-	kmp_test_iio_scale(test, 8, 0x0b, -ERANGE, 0, 0);
-	kmp_test_iio_scale(test, 37, 0x4d, -ERANGE, 0, 0);
+	kmp_test_base(test, 5, 0x3f, 0, 0, 0, 0);
+	kmp_test_base(test, 5, 0x7f, 0, 0, 0, 0);
+	/* No conversion: no quantity, or beyond the table */
+	kmp_test_base(test, 0, 0x00, 1, 0, -EINVAL, 0);
+	kmp_test_base(test, 46, 0x00, 1, 0, -EINVAL, 0);
+	kmp_test_base(test, 65, 0x00, 1, 0, -EINVAL, 0);
+	kmp_test_base(test, 255, 0x00, 1, 0, -EINVAL, 0);
 }
 
 static void kmp_test_unit_table(struct kunit *test)
 {
-	unsigned int code, with_type = 0;
+	unsigned int code, converted = 0;
 
 	for (code = 0; code <= KMP_UNIT_MAX; code++) {
 		const struct kmp_unit *u = kmp_unit(code);
 
 		KUNIT_ASSERT_NOT_NULL(test, u);
 		KUNIT_EXPECT_NOT_NULL(test, u->name);
-		if (u->iio_type >= 0) {
-			with_type++;
-			KUNIT_EXPECT_NOT_NULL(test, u->base);
-			KUNIT_EXPECT_NE(test, u->mult, 0u);
-		}
-		if (u->mult)
-			KUNIT_EXPECT_NOT_NULL(test, u->base);
+		/* A conversion, exactly where there is a quantity */
+		KUNIT_EXPECT_EQ(test, u->quantity != KMP_QTY_NONE, u->mult != 0);
+		converted += u->quantity != KMP_QTY_NONE;
 	}
 	KUNIT_EXPECT_NULL(test, kmp_unit(KMP_UNIT_MAX + 1));
-	KUNIT_EXPECT_EQ(test, with_type, 24u);
+	KUNIT_EXPECT_EQ(test, converted, 29u);
 	KUNIT_EXPECT_STREQ(test, kmp_unit(8)->name, "GJ");
-	KUNIT_EXPECT_EQ(test, kmp_unit(8)->iio_type, (int)IIO_ENERGY);
+	KUNIT_EXPECT_EQ(test, kmp_unit(8)->quantity, KMP_QTY_ENERGY);
 	KUNIT_EXPECT_STREQ(test, kmp_unit(22)->name, "kW");
-	KUNIT_EXPECT_EQ(test, kmp_unit(22)->iio_type, (int)IIO_POWER);
+	KUNIT_EXPECT_EQ(test, kmp_unit(22)->quantity, KMP_QTY_POWER);
 	KUNIT_EXPECT_STREQ(test, kmp_unit(37)->name, "C");
-	KUNIT_EXPECT_EQ(test, kmp_unit(37)->iio_type, (int)IIO_TEMP);
+	KUNIT_EXPECT_EQ(test, kmp_unit(38)->quantity, KMP_QTY_TEMPERATURE);
 	KUNIT_EXPECT_STREQ(test, kmp_unit(40)->name, "m3");
-	KUNIT_EXPECT_EQ(test, kmp_unit(40)->iio_type, -1);
-	KUNIT_EXPECT_STREQ(test, kmp_unit(40)->base, "l");
-	KUNIT_EXPECT_STREQ(test, kmp_unit(42)->base, "l/h");
+	KUNIT_EXPECT_EQ(test, kmp_unit(40)->quantity, KMP_QTY_VOLUME);
+	KUNIT_EXPECT_EQ(test, kmp_unit(42)->quantity, KMP_QTY_FLOW);
+	KUNIT_EXPECT_EQ(test, kmp_unit(52)->quantity, KMP_QTY_PRESSURE);
+	KUNIT_EXPECT_EQ(test, kmp_unit(46)->quantity, KMP_QTY_NONE);
 	KUNIT_EXPECT_STREQ(test, kmp_unit(64)->name, "Datetime");
 }
 
@@ -995,16 +933,40 @@ static void kmp_test_requests_decode(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kmp_decode_request(&f, got, &count), -EBADMSG);
 }
 
-static void kmp_test_register_names(struct kunit *test)
+static void kmp_test_register_table(struct kunit *test)
 {
-	KUNIT_EXPECT_STREQ(test, kmp_register_name(KMP_REG_HEAT_ENERGY), "heat energy");
-	KUNIT_EXPECT_STREQ(test, kmp_register_name(0x0044), "volume");
-	KUNIT_EXPECT_STREQ(test, kmp_register_name(0x004a), "flow");
-	KUNIT_EXPECT_STREQ(test, kmp_register_name(0x0050), "power");
-	KUNIT_EXPECT_STREQ(test, kmp_register_name(0x0056), "temperature 1");
-	KUNIT_EXPECT_STREQ(test, kmp_register_name(0x0057), "temperature 2");
-	KUNIT_EXPECT_STREQ(test, kmp_register_name(0x0059), "temperature difference");
-	KUNIT_EXPECT_NULL(test, kmp_register_name(0x1234));
+	static const u16 heat[] = {
+		0x003c, 0x003f, 0x0044, 0x004a, 0x0050, 0x0056, 0x0057, 0x0058,
+		0x0059, 0x005b, 0x005c,
+	};
+	const struct kmp_register *r;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(heat); i++) {
+		r = kmp_register(heat[i]);
+		KUNIT_ASSERT_NOT_NULL(test, r);
+		KUNIT_EXPECT_EQ(test, r->id, heat[i]);
+		KUNIT_EXPECT_NOT_NULL(test, r->name);
+		KUNIT_EXPECT_NE(test, r->quantity, KMP_QTY_NONE);
+		KUNIT_EXPECT_GT(test, r->index, 0);
+	}
+	r = kmp_register(KMP_REG_HEAT_ENERGY);
+	KUNIT_EXPECT_STREQ(test, r->name, "heat energy");
+	KUNIT_EXPECT_EQ(test, r->quantity, KMP_QTY_ENERGY);
+	KUNIT_EXPECT_STREQ(test, kmp_register(0x0044)->name, "volume");
+	KUNIT_EXPECT_EQ(test, kmp_register(0x0044)->quantity, KMP_QTY_VOLUME);
+	KUNIT_EXPECT_STREQ(test, kmp_register(0x004a)->name, "flow");
+	KUNIT_EXPECT_EQ(test, kmp_register(0x004a)->quantity, KMP_QTY_FLOW);
+	KUNIT_EXPECT_STREQ(test, kmp_register(0x0050)->name, "power");
+	KUNIT_EXPECT_STREQ(test, kmp_register(0x0056)->name, "temperature 1");
+	KUNIT_EXPECT_EQ(test, kmp_register(0x0057)->index, 2);
+	r = kmp_register(KMP_REG_TEMP_DIFF);
+	KUNIT_EXPECT_STREQ(test, r->name, "temperature difference");
+	KUNIT_EXPECT_EQ(test, r->index, 1);
+	KUNIT_EXPECT_EQ(test, r->index2, 2);
+	KUNIT_EXPECT_EQ(test, kmp_register(0x005b)->quantity, KMP_QTY_PRESSURE);
+	KUNIT_EXPECT_NULL(test, kmp_register(0x1234));
+	KUNIT_EXPECT_NULL(test, kmp_register(0x0000));
 }
 
 static struct kunit_case kmp_core_test_cases[] = {
@@ -1016,9 +978,7 @@ static struct kunit_case kmp_core_test_cases[] = {
 	KUNIT_CASE(kmp_test_value_strings),
 	KUNIT_CASE(kmp_test_every_siex),
 	KUNIT_CASE(kmp_test_string_limits),
-	KUNIT_CASE(kmp_test_iio_values),
-	KUNIT_CASE(kmp_test_iio_raw),
-	KUNIT_CASE(kmp_test_iio_scales),
+	KUNIT_CASE(kmp_test_to_base),
 	KUNIT_CASE(kmp_test_unit_table),
 	KUNIT_CASE(kmp_test_real_replies),
 	KUNIT_CASE(kmp_test_identity),
@@ -1032,7 +992,7 @@ static struct kunit_case kmp_core_test_cases[] = {
 	KUNIT_CASE(kmp_test_oversize),
 	KUNIT_CASE(kmp_test_rx_reinit),
 	KUNIT_CASE(kmp_test_requests_decode),
-	KUNIT_CASE(kmp_test_register_names),
+	KUNIT_CASE(kmp_test_register_table),
 	{}
 };
 
@@ -1043,5 +1003,6 @@ static struct kunit_suite kmp_core_test_suite = {
 
 kunit_test_suite(kmp_core_test_suite);
 
-MODULE_DESCRIPTION("KUnit tests for the Kamstrup Meter Protocol core");
+MODULE_DESCRIPTION("KUnit tests for the Kamstrup KMP driver");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");

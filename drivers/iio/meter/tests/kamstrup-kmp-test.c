@@ -9,15 +9,26 @@
  * bounded timeout runs (shortened by the test), and where a test must act
  * while a request is in flight, a completion tells it the request arrived.
  *
- * This file is included by kamstrup-kmp.c when CONFIG_KAMSTRUP_KMP_KUNIT_TEST
- * is set, so that it reaches the driver's static functions.
+ * The driver is reached as a user would: through its iio_info callbacks,
+ * its attributes and its ioctl; only its state (kamstrup-kmp.h) is read
+ * directly, to check what went to the meter and what is cached.
  *
  * Copyright (C) 2026 The kamstrup-kmp authors
  */
 
 #include <kunit/test.h>
+#include <linux/device.h>
+#include <linux/iio/iio.h>
+#include <linux/kamstrup-kmp.h>
 #include <linux/kthread.h>
+#include <linux/module.h>
 #include <linux/pm_runtime.h>
+#include <linux/property.h>
+#include <linux/serdev.h>
+#include <linux/slab.h>
+
+#include "../kamstrup-kmp.h"
+#include "kmp-meter.h"
 
 /* What the scripted meter does with a request */
 enum kmp_fake_action {
@@ -43,6 +54,7 @@ struct kmp_fake {
 	unsigned int get_register;
 	unsigned int other;
 	unsigned int regs_asked[8];	/* ids per GetRegister request */
+	size_t req_begin;		/* where the last request began */
 
 	struct kmp_value known[16];
 	unsigned int nknown;
@@ -128,8 +140,8 @@ static void kmp_fake_request(struct kmp_fake *f, const struct kmp_frame *frame)
 		break;
 	case KMP_FAKE_ECHO_NOISE:
 		/* The echo of the request as an optical head sends it back */
-		kmp_fake_deliver(f, f->written + f->nwritten -
-				 kmp_request_len_max(0), 0);
+		kmp_fake_deliver(f, f->written + f->req_begin,
+				 f->nwritten - f->req_begin);
 		kmp_fake_deliver(f, noise, sizeof(noise));
 		break;
 	default:
@@ -151,6 +163,8 @@ static ssize_t kmp_fake_write_buf(struct serdev_controller *ctrl,
 		f->nwritten += len;
 	}
 	while (pos < len) {
+		if (f->req.state == KMP_RX_HUNT && data[pos] == KMP_START_REQUEST)
+			f->req_begin = f->nwritten - len + pos;
 		ret = kmp_rx_feed(&f->req, data + pos, len - pos, &used);
 		pos += used;
 		if (ret == KMP_RX_COMPLETE) {
@@ -222,12 +236,14 @@ static const struct {
 	{ KMP_REG_TEMP_DIFF, 38, "15.65" },		/* K */
 	{ KMP_REG_FLOW, 41, "130" },			/* l/h */
 	{ KMP_REG_VOLUME, 40, "1875.56" },		/* m3 */
-	{ 0x03ec, 46, "43817" },			/* h */
-	{ 0x0400, 2, "4294967295e3" },			/* kWh */
+	{ KMP_REG_TEMP3, 37, "7.50" },			/* C */
+	{ KMP_REG_COOL_ENERGY, 2, "4294967295e3" },	/* kWh */
+	{ KMP_REG_PRESSURE1, 52, "6.5" },		/* bar */
+	{ 0x03ec, 46, "43817" },			/* h: no channel type */
 };
 
 static const struct property_entry kmp_fake_fast_props[] = {
-	PROPERTY_ENTRY_U32("current-speed", 115200),
+	PROPERTY_ENTRY_U32("current-speed", 2400),
 	{ }
 };
 
@@ -253,7 +269,7 @@ static struct kmp_fake *kmp_fake_setup_asleep(struct kunit *test,
 
 	parent = root_device_register("kmp-kunit");
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(parent));
-	ctrl = kmp_serdev_controller_alloc(parent, parent, sizeof(*f));
+	ctrl = serdev_controller_alloc(parent, parent, sizeof(*f));
 	KUNIT_ASSERT_NOT_NULL(test, ctrl);
 	f = serdev_controller_get_drvdata(ctrl);
 	f->test = test;
@@ -310,12 +326,14 @@ static struct kmp_fake *kmp_fake_setup(struct kunit *test,
 static void kmp_drv_test_exit(struct kunit *test)
 {
 	struct kmp_fake *f = test->priv;
-	struct serdev_controller *ctrl = f->ctrl;
-	struct device *parent = f->parent;
+	struct serdev_controller *ctrl;
+	struct device *parent;
 	unsigned int i;
 
 	if (!f)
 		return;
+	ctrl = f->ctrl;
+	parent = f->parent;
 	/* Unbinds the driver (remove and devres) and drops the device */
 	device_release_driver(&f->serdev->dev);
 	for (i = 0; f->children && f->children[i]; i++)
@@ -342,8 +360,8 @@ static const struct iio_chan_spec *kmp_fake_chan(struct kmp_fake *f, u16 reg)
 {
 	unsigned int i;
 
-	for (i = 0; i < f->m->nregs; i++)
-		if (f->m->regs[i] == reg)
+	for (i = 0; i < f->m->nchans; i++)
+		if (f->m->chans[i].reg->id == reg)
 			return &f->m->indio_dev->channels[i];
 	return NULL;
 }
@@ -356,7 +374,8 @@ static int kmp_fake_read(struct kmp_fake *f, u16 reg, long mask,
 	KUNIT_ASSERT_NOT_NULL(f->test, chan);
 	*val = 0;
 	*val2 = 0;
-	return kmp_read_raw(f->m->indio_dev, chan, val, val2, mask);
+	return f->m->indio_dev->info->read_raw(f->m->indio_dev, chan, val, val2,
+					       mask);
 }
 
 /* The cache's lifetime ends: as if KMP_CACHE_MS had passed */
@@ -402,68 +421,80 @@ static void kmp_drv_test_probe(struct kunit *test)
 {
 	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
 
-	KUNIT_EXPECT_EQ(test, f->baud, 115200u);
+	KUNIT_EXPECT_EQ(test, f->baud, 2400u);
 	/* The seven standard channels and the timestamp */
-	KUNIT_EXPECT_EQ(test, f->m->nregs, 7u);
+	KUNIT_EXPECT_EQ(test, f->m->nchans, 7u);
 	KUNIT_EXPECT_EQ(test, f->m->indio_dev->num_channels, 8);
 	KUNIT_EXPECT_EQ(test, f->m->indio_dev->channels[0].type, IIO_ENERGY);
 	KUNIT_EXPECT_FALSE(test, f->m->indio_dev->channels[0].indexed);
-	/* Identity read once at probe: GetType and GetSerialNo */
-	KUNIT_EXPECT_TRUE(test, f->m->identity_read);
+	KUNIT_EXPECT_STREQ(test, f->m->indio_dev->name, "multical-403");
+	/* Identity read once at probe: GetSerialNo, and GetType for the log */
+	KUNIT_EXPECT_TRUE(test, f->m->serial_read);
 	KUNIT_EXPECT_EQ(test, f->m->serial, 12345678u);
-	KUNIT_EXPECT_EQ(test, f->m->type.type, 0x34);
 	KUNIT_EXPECT_EQ(test, f->requests, 2u);
 	/* Nothing else until somebody reads */
 	KUNIT_EXPECT_EQ(test, f->get_register, 0u);
 	kmp_fake_expect_only_reads(test, f);
 }
 
+/* The serialnumber attribute, as sysfs calls it */
+static int kmp_fake_serialnumber(struct kmp_fake *f, char *buf)
+{
+	struct device *dev = &f->m->indio_dev->dev;
+	struct attribute *attr = f->m->indio_dev->info->attrs->attrs[0];
+	struct device_attribute *da = container_of(attr, struct device_attribute,
+						   attr);
+
+	KUNIT_ASSERT_STREQ(f->test, attr->name, "serialnumber");
+	return da->show(dev, da, buf);
+}
+
 /* A sleeping meter does not fail the probe; its identity comes later */
 static void kmp_drv_test_probe_asleep(struct kunit *test)
 {
 	struct kmp_fake *f = kmp_fake_setup_asleep(test, &kmp_fake_node, NULL, true);
-	struct device *dev = &f->m->indio_dev->dev;
 	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	/* One GetType, unanswered, and nothing more at probe */
+	/* One GetSerialNo, unanswered, and nothing more at probe */
 	KUNIT_EXPECT_EQ(test, f->requests, 1u);
-	KUNIT_EXPECT_FALSE(test, f->m->identity_read);
+	KUNIT_EXPECT_FALSE(test, f->m->serial_read);
 	/* Reading the attribute asks again, and the meter is awake now */
-	KUNIT_EXPECT_EQ(test, kmp_identity_show(dev, &iio_dev_attr_serial_number.dev_attr,
-						buf), 9);
+	KUNIT_EXPECT_EQ(test, kmp_fake_serialnumber(f, buf), 9);
 	KUNIT_EXPECT_STREQ(test, buf, "12345678\n");
-	KUNIT_EXPECT_EQ(test, kmp_identity_show(dev, &iio_dev_attr_meter_revision.dev_attr,
-						buf), 3);
-	KUNIT_EXPECT_STREQ(test, buf, "F1\n");
-	KUNIT_EXPECT_EQ(test, f->requests, 3u);
+	KUNIT_EXPECT_EQ(test, f->requests, 2u);
+	/* Known from now on: no more requests */
+	KUNIT_EXPECT_EQ(test, kmp_fake_serialnumber(f, buf), 9);
+	KUNIT_EXPECT_EQ(test, f->requests, 2u);
 	kmp_fake_expect_only_reads(test, f);
 }
 
-/* A meter that stays silent: its identity's failure answers for a while */
+/* A silent meter: one bounded attempt, and its failure answers a while */
 static void kmp_drv_test_identity_error_kept(struct kunit *test)
 {
 	struct kmp_fake *f = kmp_fake_setup_asleep(test, &kmp_fake_node, NULL, true);
-	struct device *dev = &f->m->indio_dev->dev;
 	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	kmp_fake_script(f, KMP_FAKE_SILENT, KMP_ATTEMPTS);
-	KUNIT_EXPECT_EQ(test, kmp_identity_show(dev, &iio_dev_attr_meter_type.dev_attr,
-						buf), -ETIMEDOUT);
-	KUNIT_EXPECT_EQ(test, f->requests, 1u + KMP_ATTEMPTS);
-	/* A second read (busybox cat reads twice) does not wait again */
-	KUNIT_EXPECT_EQ(test, kmp_identity_show(dev, &iio_dev_attr_meter_type.dev_attr,
-						buf), -ETIMEDOUT);
-	KUNIT_EXPECT_EQ(test, f->requests, 1u + KMP_ATTEMPTS);
-	/* Later, the meter is asked again */
+	/* The probe's failure is still kept: no new attempt */
+	KUNIT_EXPECT_EQ(test, kmp_fake_serialnumber(f, buf), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, f->requests, 1u);
 	mutex_lock(&f->m->lock);
-	f->m->identity_expires = jiffies - 1;
+	f->m->serial_expires = jiffies - 1;
 	mutex_unlock(&f->m->lock);
-	KUNIT_EXPECT_EQ(test, kmp_identity_show(dev, &iio_dev_attr_meter_type.dev_attr,
-						buf), 7);
-	KUNIT_EXPECT_STREQ(test, buf, "0x0034\n");
+	/* One attempt, not KMP_ATTEMPTS */
+	KUNIT_EXPECT_EQ(test, kmp_fake_serialnumber(f, buf), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, f->requests, 2u);
+	/* A second read (busybox cat reads twice) does not wait again */
+	KUNIT_EXPECT_EQ(test, kmp_fake_serialnumber(f, buf), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, f->requests, 2u);
 }
+
+static const u16 kmp_fake_defaults[] = {
+	KMP_REG_HEAT_ENERGY, KMP_REG_POWER, KMP_REG_TEMP1, KMP_REG_TEMP2,
+	KMP_REG_TEMP_DIFF, KMP_REG_FLOW, KMP_REG_VOLUME,
+};
 
 /* Seven channel reads in a row: one transaction of one frame */
 static void kmp_drv_test_one_transaction(struct kunit *test)
@@ -472,18 +503,18 @@ static void kmp_drv_test_one_transaction(struct kunit *test)
 	unsigned int i;
 	int val, val2;
 
-	for (i = 0; i < ARRAY_SIZE(kmp_quantities); i++) {
-		KUNIT_EXPECT_GE(test, kmp_fake_read(f, kmp_quantities[i].reg,
+	for (i = 0; i < ARRAY_SIZE(kmp_fake_defaults); i++) {
+		KUNIT_EXPECT_GE(test, kmp_fake_read(f, kmp_fake_defaults[i],
 						    IIO_CHAN_INFO_RAW, &val, &val2), 0);
-		KUNIT_EXPECT_GE(test, kmp_fake_read(f, kmp_quantities[i].reg,
+		KUNIT_EXPECT_GE(test, kmp_fake_read(f, kmp_fake_defaults[i],
 						    IIO_CHAN_INFO_SCALE, &val, &val2), 0);
 	}
 	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
 	KUNIT_EXPECT_EQ(test, f->regs_asked[0], 7u);
-	/* Scales stay known after the cache expired: no transaction */
+	/* Scales are fixed: reading them never talks to the meter */
 	kmp_fake_expire(f);
-	for (i = 0; i < ARRAY_SIZE(kmp_quantities); i++)
-		KUNIT_EXPECT_GE(test, kmp_fake_read(f, kmp_quantities[i].reg,
+	for (i = 0; i < ARRAY_SIZE(kmp_fake_defaults); i++)
+		KUNIT_EXPECT_GE(test, kmp_fake_read(f, kmp_fake_defaults[i],
 						    IIO_CHAN_INFO_SCALE, &val, &val2), 0);
 	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
 	kmp_fake_expect_only_reads(test, f);
@@ -511,81 +542,121 @@ static void kmp_drv_test_values(struct kunit *test)
 {
 	static const struct {
 		u16 reg;
-		int raw, scale_type, scale, scale2;
+		s64 raw;
+		int scale_type, scale, scale2;
 	} want[] = {
-		{ KMP_REG_HEAT_ENERGY, 1183040, IIO_VAL_INT, 1000000, 0 },	/* J */
-		{ KMP_REG_POWER, 24, IIO_VAL_INT, 100000, 0 },			/* mW */
-		{ KMP_REG_TEMP1, 1240, IIO_VAL_INT, 10, 0 },			/* m C */
-		{ KMP_REG_TEMP2, -325, IIO_VAL_INT, 10, 0 },
-		{ KMP_REG_TEMP_DIFF, 1565, IIO_VAL_INT, 10, 0 },
-		{ KMP_REG_FLOW, 130, IIO_VAL_INT, 1, 0 },			/* l/h */
-		{ KMP_REG_VOLUME, 187556, IIO_VAL_INT, 10, 0 },			/* l */
+		{ KMP_REG_HEAT_ENERGY, 1183040000000LL, IIO_VAL_INT, 1, 0 },	/* J */
+		{ KMP_REG_POWER, 2400000, IIO_VAL_INT, 1, 0 },		/* mW */
+		{ KMP_REG_TEMP1, 12400, IIO_VAL_INT, 1, 0 },		/* m C */
+		{ KMP_REG_TEMP2, -3250, IIO_VAL_INT, 1, 0 },
+		{ KMP_REG_TEMP_DIFF, 15650, IIO_VAL_INT, 1, 0 },
+		{ KMP_REG_FLOW, 130, IIO_VAL_INT, 1, 0 },		/* l/h */
+		{ KMP_REG_VOLUME, 1875560000, IIO_VAL_INT_PLUS_MICRO, 0, 1000 }, /* l */
 	};
 	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
 	unsigned int i;
-	int val, val2;
+	int val, val2, ret;
 
 	for (i = 0; i < ARRAY_SIZE(want); i++) {
-		KUNIT_EXPECT_EQ(test, kmp_fake_read(f, want[i].reg, IIO_CHAN_INFO_RAW,
-						    &val, &val2), IIO_VAL_INT);
-		KUNIT_EXPECT_EQ(test, val, want[i].raw);
+		ret = kmp_fake_read(f, want[i].reg, IIO_CHAN_INFO_RAW, &val, &val2);
+		if (want[i].raw >= INT_MIN && want[i].raw <= INT_MAX) {
+			KUNIT_EXPECT_EQ(test, ret, IIO_VAL_INT);
+			KUNIT_EXPECT_EQ(test, (s64)val, want[i].raw);
+		} else {
+			KUNIT_EXPECT_EQ(test, ret, IIO_VAL_INT_64);
+			KUNIT_EXPECT_EQ(test, (s64)((u64)(u32)val2 << 32 | (u32)val),
+					want[i].raw);
+		}
 		KUNIT_EXPECT_EQ(test, kmp_fake_read(f, want[i].reg, IIO_CHAN_INFO_SCALE,
 						    &val, &val2), want[i].scale_type);
 		KUNIT_EXPECT_EQ(test, val, want[i].scale);
+		if (want[i].scale_type != IIO_VAL_INT)
+			KUNIT_EXPECT_EQ(test, val2, want[i].scale2);
 	}
 }
 
-/* The units each default channel can carry, as the IIO ABI scales them */
+/* The raw value of @reg, as an s64 */
+static int kmp_fake_raw64(struct kmp_fake *f, u16 reg, s64 *raw)
+{
+	int val, val2, ret;
+
+	ret = kmp_fake_read(f, reg, IIO_CHAN_INFO_RAW, &val, &val2);
+	if (ret == IIO_VAL_INT)
+		*raw = val;
+	else if (ret == IIO_VAL_INT_64)
+		*raw = (s64)((u64)(u32)val2 << 32 | (u32)val);
+	return ret < 0 ? ret : 0;
+}
+
+static void kmp_fake_set(struct kmp_fake *f, u16 reg, u8 unit, const char *value)
+{
+	unsigned int k;
+
+	for (k = 0; k < f->nknown; k++) {
+		if (f->known[k].reg != reg)
+			continue;
+		f->known[k].unit = unit;
+		KUNIT_ASSERT_EQ(f->test, kmp_value_from_string(value, &f->known[k]), 0);
+	}
+	kmp_fake_expire(f);
+}
+
+/*
+ * Whatever unit and resolution the meter sends, raw keeps its meaning:
+ * the scale is fixed and raw * scale is the same quantity.
+ */
 static void kmp_drv_test_unit_scales(struct kunit *test)
 {
 	static const struct {
 		u16 reg;
 		u8 unit;
 		const char *value;
-		int type, scale, scale2;
+		int ret;
+		s64 raw;
 	} cases[] = {
-		{ KMP_REG_HEAT_ENERGY, 2, "12345", IIO_VAL_INT, 3600000, 0 },	/* kWh */
-		{ KMP_REG_HEAT_ENERGY, 3, "55.006", IIO_VAL_INT, 3600000, 0 },	/* MWh */
-		{ KMP_REG_HEAT_ENERGY, 8, "1.23", IIO_VAL_INT, 10000000, 0 },	/* GJ */
-		{ KMP_REG_HEAT_ENERGY, 12, "1.234", IIO_VAL_INT, 4186800, 0 },	/* Gcal */
-		{ KMP_REG_POWER, 22, "0.0", IIO_VAL_INT, 100000, 0 },		/* kW */
-		{ KMP_REG_POWER, 23, "0.001", IIO_VAL_INT, 1000000, 0 },	/* MW */
-		{ KMP_REG_TEMP1, 37, "53.65", IIO_VAL_INT, 10, 0 },		/* C */
-		{ KMP_REG_TEMP_DIFF, 38, "7.86", IIO_VAL_INT, 10, 0 },		/* K */
-		{ KMP_REG_FLOW, 42, "0.130", IIO_VAL_INT, 1, 0 },		/* m3/h */
-		{ KMP_REG_VOLUME, 39, "123", IIO_VAL_INT, 1, 0 },		/* l */
-		{ KMP_REG_VOLUME, 55, "12", IIO_VAL_INT, 10000, 0 },		/* m3 x 10 */
+		{ KMP_REG_HEAT_ENERGY, 2, "98765.43", 0, 355555548000LL },	/* kWh */
+		{ KMP_REG_HEAT_ENERGY, 2, "98765.430", 0, 355555548000LL },
+		{ KMP_REG_HEAT_ENERGY, 3, "98.765430", 0, 355555548000LL },	/* MWh */
+		{ KMP_REG_HEAT_ENERGY, 8, "355.555548", 0, 355555548000LL },	/* GJ */
+		{ KMP_REG_HEAT_ENERGY, 12, "1.234", 0, 5166511200LL },	/* Gcal */
+		{ KMP_REG_HEAT_ENERGY, 5, "0.5", -ERANGE, 0 },	/* finer than 1 J */
+		{ KMP_REG_POWER, 21, "2400", 0, 2400000 },		/* W */
+		{ KMP_REG_POWER, 23, "0.0024", 0, 2400000 },		/* MW */
+		{ KMP_REG_TEMP1, 37, "12.4", 0, 12400 },
+		{ KMP_REG_TEMP1, 37, "12.400", 0, 12400 },
+		{ KMP_REG_TEMP1, 37, "12.4001", -ERANGE, 0 },
+		{ KMP_REG_VOLUME, 39, "1875560", 0, 1875560000 },	/* l */
+		{ KMP_REG_VOLUME, 55, "187.556", 0, 1875560000 },	/* m3 x 10 */
+		{ KMP_REG_FLOW, 42, "0.130", 0, 130 },			/* m3/h */
+		/* A unit of another quantity is refused */
+		{ KMP_REG_HEAT_ENERGY, 37, "1", -EPROTO, 0 },
+		{ KMP_REG_FLOW, 40, "1", -EPROTO, 0 },
+		{ KMP_REG_VOLUME, 46, "1", -EPROTO, 0 },
 	};
 	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
-	unsigned int i, k;
-	int val, val2;
+	unsigned int i, get_register;
+	int val, val2, scale;
+	s64 raw;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		for (k = 0; k < f->nknown; k++) {
-			if (f->known[k].reg != cases[i].reg)
-				continue;
-			f->known[k].unit = cases[i].unit;
-			KUNIT_ASSERT_EQ(test, kmp_value_from_string(cases[i].value,
-								    &f->known[k]), 0);
-		}
-		/* A fresh read brings the new unit; the scale follows it */
-		kmp_fake_expire(f);
-		kmp_fake_read(f, cases[i].reg, IIO_CHAN_INFO_RAW, &val, &val2);
-		KUNIT_EXPECT_EQ(test, kmp_fake_read(f, cases[i].reg, IIO_CHAN_INFO_SCALE,
-						    &val, &val2), cases[i].type);
-		KUNIT_EXPECT_EQ(test, val, cases[i].scale);
+		kmp_fake_set(f, cases[i].reg, cases[i].unit, cases[i].value);
+		/* The scale before and after the read: the same */
+		get_register = f->get_register;
+		kmp_fake_read(f, cases[i].reg, IIO_CHAN_INFO_SCALE, &scale, &val2);
+		KUNIT_EXPECT_EQ(test, f->get_register, get_register);
+		raw = 0;
+		KUNIT_EXPECT_EQ_MSG(test, kmp_fake_raw64(f, cases[i].reg, &raw),
+				    cases[i].ret, "case %u", i);
+		if (!cases[i].ret)
+			KUNIT_EXPECT_EQ_MSG(test, raw, cases[i].raw, "case %u", i);
+		kmp_fake_read(f, cases[i].reg, IIO_CHAN_INFO_SCALE, &val, &val2);
+		KUNIT_EXPECT_EQ(test, val, scale);
 	}
-	/* A unit of another quantity on a standard channel is refused */
-	f->known[0].unit = 37;
-	kmp_fake_expire(f);
-	kmp_fake_read(f, KMP_REG_HEAT_ENERGY, IIO_CHAN_INFO_RAW, &val, &val2);
-	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_HEAT_ENERGY, IIO_CHAN_INFO_SCALE,
-					    &val, &val2), -EPROTO);
 }
 
 /* Ten registers: two frames, of eight and two */
 static const struct property_entry kmp_fake_ten_props[] = {
-	PROPERTY_ENTRY_U32("current-speed", 115200),
+	PROPERTY_ENTRY_U32("current-speed", 2400),
 	PROPERTY_ENTRY_U32("#address-cells", 1),
 	PROPERTY_ENTRY_U32("#size-cells", 0),
 	{ }
@@ -596,43 +667,34 @@ static const struct software_node kmp_fake_ten_node = {
 	.properties = kmp_fake_ten_props,
 };
 
-static const struct property_entry kmp_fake_hours_props[] = {
-	PROPERTY_ENTRY_U32("reg", 0x3ec),
-	PROPERTY_ENTRY_STRING("label", "hour counter"),
-	{ }
-};
+#define KMP_FAKE_CHANNEL(_name, _reg, _label)				\
+	static const struct property_entry _name##_props[] = {		\
+		PROPERTY_ENTRY_U32("reg", _reg),			\
+		_label,							\
+		{ }							\
+	};								\
+	static const struct software_node _name = {			\
+		.name = "channel@" #_reg,				\
+		.parent = &kmp_fake_ten_node,				\
+		.properties = _name##_props,				\
+	}
 
-static const struct property_entry kmp_fake_big_props[] = {
-	PROPERTY_ENTRY_U32("reg", 0x400),
-	{ }
-};
-
-static const struct property_entry kmp_fake_absent_props[] = {
-	PROPERTY_ENTRY_U32("reg", 0x1234),
-	PROPERTY_ENTRY_STRING("label", "not in this meter"),
-	{ }
-};
-
-static const struct software_node kmp_fake_hours = {
-	.name = "channel@3ec",
-	.parent = &kmp_fake_ten_node,
-	.properties = kmp_fake_hours_props,
-};
-
-static const struct software_node kmp_fake_big = {
-	.name = "channel@400",
-	.parent = &kmp_fake_ten_node,
-	.properties = kmp_fake_big_props,
-};
-
-static const struct software_node kmp_fake_absent = {
-	.name = "channel@1234",
-	.parent = &kmp_fake_ten_node,
-	.properties = kmp_fake_absent_props,
-};
+#define KMP_NO_LABEL	{ }
+KMP_FAKE_CHANNEL(kmp_fake_ch_e1, 0x3c, KMP_NO_LABEL);
+KMP_FAKE_CHANNEL(kmp_fake_ch_e3, 0x3f, PROPERTY_ENTRY_STRING("label", "cooling"));
+KMP_FAKE_CHANNEL(kmp_fake_ch_v1, 0x44, KMP_NO_LABEL);
+KMP_FAKE_CHANNEL(kmp_fake_ch_flow, 0x4a, KMP_NO_LABEL);
+KMP_FAKE_CHANNEL(kmp_fake_ch_power, 0x50, KMP_NO_LABEL);
+KMP_FAKE_CHANNEL(kmp_fake_ch_t1, 0x56, KMP_NO_LABEL);
+KMP_FAKE_CHANNEL(kmp_fake_ch_t2, 0x57, KMP_NO_LABEL);
+KMP_FAKE_CHANNEL(kmp_fake_ch_t3, 0x58, KMP_NO_LABEL);
+KMP_FAKE_CHANNEL(kmp_fake_ch_p1, 0x5b, KMP_NO_LABEL);
+KMP_FAKE_CHANNEL(kmp_fake_ch_p2, 0x5c, PROPERTY_ENTRY_STRING("label", "not in this meter"));
 
 static const struct software_node *const kmp_fake_ten_children[] = {
-	&kmp_fake_hours, &kmp_fake_big, &kmp_fake_absent, NULL
+	&kmp_fake_ch_e1, &kmp_fake_ch_e3, &kmp_fake_ch_v1, &kmp_fake_ch_flow,
+	&kmp_fake_ch_power, &kmp_fake_ch_t1, &kmp_fake_ch_t2, &kmp_fake_ch_t3,
+	&kmp_fake_ch_p1, &kmp_fake_ch_p2, NULL
 };
 
 static void kmp_drv_test_batching(struct kunit *test)
@@ -644,37 +706,44 @@ static void kmp_drv_test_batching(struct kunit *test)
 	int val, val2;
 
 	KUNIT_ASSERT_NOT_NULL(test, label);
-	KUNIT_ASSERT_EQ(test, f->m->nregs, 10u);
-	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, 0x3ec, IIO_CHAN_INFO_RAW, &val, &val2),
+	KUNIT_ASSERT_EQ(test, f->m->nchans, 10u);
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, 0x58, IIO_CHAN_INFO_RAW, &val, &val2),
 			IIO_VAL_INT);
-	KUNIT_EXPECT_EQ(test, val, 43817);
+	KUNIT_EXPECT_EQ(test, val, 7500);
 	KUNIT_EXPECT_EQ(test, f->get_register, 2u);
 	KUNIT_EXPECT_EQ(test, f->regs_asked[0], 8u);
 	KUNIT_EXPECT_EQ(test, f->regs_asked[1], 2u);
 
-	/* Channel nodes: IIO_COUNT indexed by register, with their label */
-	KUNIT_EXPECT_EQ(test, kmp_fake_chan(f, 0x3ec)->type, IIO_COUNT);
-	KUNIT_EXPECT_EQ(test, kmp_fake_chan(f, 0x3ec)->channel, 0x3ec);
-	kmp_read_label(f->m->indio_dev, kmp_fake_chan(f, 0x3ec), label);
-	KUNIT_EXPECT_STREQ(test, label, "hour counter\n");
-	kmp_read_label(f->m->indio_dev, kmp_fake_chan(f, 0x400), label);
-	KUNIT_EXPECT_STREQ(test, label, "register 0x0400\n");
-	/* Hours have no conversion: the scale is the meter's 10^exponent */
-	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, 0x3ec, IIO_CHAN_INFO_SCALE, &val, &val2),
+	/* Exactly the channel nodes, of the standard type of each register */
+	KUNIT_EXPECT_EQ(test, kmp_fake_chan(f, 0x58)->type, IIO_TEMP);
+	KUNIT_EXPECT_EQ(test, kmp_fake_chan(f, 0x58)->channel, 3);
+	KUNIT_EXPECT_EQ(test, kmp_fake_chan(f, 0x3f)->type, IIO_ENERGY);
+	KUNIT_EXPECT_TRUE(test, kmp_fake_chan(f, 0x3f)->indexed);
+	KUNIT_EXPECT_EQ(test, kmp_fake_chan(f, 0x3f)->channel, 3);
+	KUNIT_EXPECT_FALSE(test, kmp_fake_chan(f, 0x3c)->indexed);
+	KUNIT_EXPECT_EQ(test, kmp_fake_chan(f, 0x5b)->type, IIO_PRESSURE);
+	KUNIT_EXPECT_NULL(test, kmp_fake_chan(f, KMP_REG_TEMP_DIFF));
+	f->m->indio_dev->info->read_label(f->m->indio_dev, kmp_fake_chan(f, 0x3f), label);
+	KUNIT_EXPECT_STREQ(test, label, "cooling\n");
+	f->m->indio_dev->info->read_label(f->m->indio_dev, kmp_fake_chan(f, 0x58), label);
+	KUNIT_EXPECT_STREQ(test, label, "temperature 3\n");
+	/* Pressure in kPa at 10 Pa resolution: 6.5 bar */
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, 0x5b, IIO_CHAN_INFO_RAW, &val, &val2),
 			IIO_VAL_INT);
-	KUNIT_EXPECT_EQ(test, val, 1);
+	KUNIT_EXPECT_EQ(test, val, 65000);
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, 0x5b, IIO_CHAN_INFO_SCALE, &val, &val2),
+			IIO_VAL_INT_PLUS_MICRO);
+	KUNIT_EXPECT_EQ(test, val, 0);
+	KUNIT_EXPECT_EQ(test, val2, 10000);
 
 	/* A 4-byte mantissa with an exponent: beyond 32 bits, exactly */
-	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, 0x400, IIO_CHAN_INFO_RAW, &val, &val2),
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, 0x3f, IIO_CHAN_INFO_RAW, &val, &val2),
 			IIO_VAL_INT_64);
-	KUNIT_EXPECT_EQ(test, (u32)val, 0xffffffffu);
-	KUNIT_EXPECT_EQ(test, val2, 0);
-	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, 0x400, IIO_CHAN_INFO_SCALE, &val, &val2),
-			IIO_VAL_INT_64);
-	KUNIT_EXPECT_EQ(test, (s64)((u64)(u32)val2 << 32 | (u32)val), 3600000000LL);
+	KUNIT_EXPECT_EQ(test, (s64)((u64)(u32)val2 << 32 | (u32)val),
+			4294967295LL * 3600000000LL);
 
 	/* A register the meter lacks: -ENODATA for that channel alone */
-	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, 0x1234, IIO_CHAN_INFO_RAW, &val, &val2),
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, 0x5c, IIO_CHAN_INFO_RAW, &val, &val2),
 			-ENODATA);
 	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_TEMP2, IIO_CHAN_INFO_RAW,
 					    &val, &val2), IIO_VAL_INT);
@@ -781,17 +850,40 @@ static void kmp_drv_test_buffer_scan(struct kunit *test)
 	/* What the poller does with an active scan mask, once */
 	indio_dev->active_scan_mask = mask;
 	f->m->period_ms = KMP_MAX_PERIOD_MS;
-	kmp_poll(&f->m->poll_work.work);
+	f->m->poll_work.work.func(&f->m->poll_work.work);
 	cancel_delayed_work_sync(&f->m->poll_work);
 	indio_dev->active_scan_mask = NULL;
 	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
-	KUNIT_EXPECT_EQ(test, f->m->scan[0], 1183040LL);
-	KUNIT_EXPECT_EQ(test, f->m->scan[1], 24LL);
-	KUNIT_EXPECT_EQ(test, f->m->scan[2], 1240LL);
-	KUNIT_EXPECT_EQ(test, f->m->scan[3], -325LL);
-	KUNIT_EXPECT_EQ(test, f->m->scan[4], 1565LL);
+	KUNIT_EXPECT_EQ(test, f->m->scan[0], 1183040000000LL);
+	KUNIT_EXPECT_EQ(test, f->m->scan[1], 2400000LL);
+	KUNIT_EXPECT_EQ(test, f->m->scan[2], 12400LL);
+	KUNIT_EXPECT_EQ(test, f->m->scan[3], -3250LL);
+	KUNIT_EXPECT_EQ(test, f->m->scan[4], 15650LL);
 	KUNIT_EXPECT_EQ(test, f->m->scan[5], 130LL);
-	KUNIT_EXPECT_EQ(test, f->m->scan[6], 187556LL);
+	KUNIT_EXPECT_EQ(test, f->m->scan[6], 1875560000LL);
+
+	/* The meter changes resolution: the next scan means the same */
+	kmp_fake_set(f, KMP_REG_HEAT_ENERGY, 8, "1183.0400");
+	kmp_fake_set(f, KMP_REG_VOLUME, 40, "1875.560");
+	memset(f->m->scan, 0, sizeof(s64) * 7);
+	f->m->poll_work.work.func(&f->m->poll_work.work);
+	cancel_delayed_work_sync(&f->m->poll_work);
+	KUNIT_EXPECT_EQ(test, f->m->scan[0], 1183040000000LL);
+	KUNIT_EXPECT_EQ(test, f->m->scan[6], 1875560000LL);
+}
+
+static int kmp_info_read(struct iio_dev *indio_dev,
+			 const struct iio_chan_spec *chan, int *val, int *val2,
+			 long mask)
+{
+	return indio_dev->info->read_raw(indio_dev, chan, val, val2, mask);
+}
+
+static int kmp_info_write(struct iio_dev *indio_dev,
+			  const struct iio_chan_spec *chan, int val, int val2,
+			  long mask)
+{
+	return indio_dev->info->write_raw(indio_dev, chan, val, val2, mask);
 }
 
 static void kmp_drv_test_sampling_frequency(struct kunit *test)
@@ -802,41 +894,41 @@ static void kmp_drv_test_sampling_frequency(struct kunit *test)
 	int val, val2;
 
 	/* Default: the seed's update interval, 60 s */
-	KUNIT_EXPECT_EQ(test, kmp_read_raw(indio_dev, chan, &val, &val2,
-					   IIO_CHAN_INFO_SAMP_FREQ),
+	KUNIT_EXPECT_EQ(test, kmp_info_read(indio_dev, chan, &val, &val2,
+					    IIO_CHAN_INFO_SAMP_FREQ),
 			IIO_VAL_INT_PLUS_MICRO);
 	KUNIT_EXPECT_EQ(test, val, 0);
 	KUNIT_EXPECT_EQ(test, val2, 16667);
 	KUNIT_EXPECT_EQ(test, f->m->period_ms, 60000u);
-	KUNIT_EXPECT_EQ(test, kmp_write_raw(indio_dev, chan, 1, 0,
-					    IIO_CHAN_INFO_SAMP_FREQ), 0);
+	KUNIT_EXPECT_EQ(test, kmp_info_write(indio_dev, chan, 1, 0,
+					     IIO_CHAN_INFO_SAMP_FREQ), 0);
 	KUNIT_EXPECT_EQ(test, f->m->period_ms, 1000u);
-	KUNIT_EXPECT_EQ(test, kmp_write_raw(indio_dev, chan, 0, 100000,
-					    IIO_CHAN_INFO_SAMP_FREQ), 0);
+	KUNIT_EXPECT_EQ(test, kmp_info_write(indio_dev, chan, 0, 100000,
+					     IIO_CHAN_INFO_SAMP_FREQ), 0);
 	KUNIT_EXPECT_EQ(test, f->m->period_ms, 10000u);
-	KUNIT_EXPECT_EQ(test, kmp_read_raw(indio_dev, chan, &val, &val2,
-					   IIO_CHAN_INFO_SAMP_FREQ),
+	KUNIT_EXPECT_EQ(test, kmp_info_read(indio_dev, chan, &val, &val2,
+					    IIO_CHAN_INFO_SAMP_FREQ),
 			IIO_VAL_INT_PLUS_MICRO);
 	KUNIT_EXPECT_EQ(test, val2, 100000);
 	/* What is read can be written back unchanged */
-	KUNIT_EXPECT_EQ(test, kmp_write_raw(indio_dev, chan, 0, 16667,
-					    IIO_CHAN_INFO_SAMP_FREQ), 0);
-	KUNIT_EXPECT_EQ(test, kmp_read_raw(indio_dev, chan, &val, &val2,
-					   IIO_CHAN_INFO_SAMP_FREQ),
+	KUNIT_EXPECT_EQ(test, kmp_info_write(indio_dev, chan, 0, 16667,
+					     IIO_CHAN_INFO_SAMP_FREQ), 0);
+	KUNIT_EXPECT_EQ(test, kmp_info_read(indio_dev, chan, &val, &val2,
+					    IIO_CHAN_INFO_SAMP_FREQ),
 			IIO_VAL_INT_PLUS_MICRO);
 	KUNIT_EXPECT_EQ(test, val2, 16667);
 	KUNIT_EXPECT_EQ(test, f->m->period_ms, 59999u);
-	KUNIT_EXPECT_EQ(test, kmp_write_raw(indio_dev, chan, 0, 100000,
-					    IIO_CHAN_INFO_SAMP_FREQ), 0);
+	KUNIT_EXPECT_EQ(test, kmp_info_write(indio_dev, chan, 0, 100000,
+					     IIO_CHAN_INFO_SAMP_FREQ), 0);
 	/* 0, negative, faster than 1 Hz or slower than once a day: refused */
-	KUNIT_EXPECT_EQ(test, kmp_write_raw(indio_dev, chan, 0, 0,
-					    IIO_CHAN_INFO_SAMP_FREQ), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kmp_write_raw(indio_dev, chan, -1, 0,
-					    IIO_CHAN_INFO_SAMP_FREQ), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kmp_write_raw(indio_dev, chan, 2, 0,
-					    IIO_CHAN_INFO_SAMP_FREQ), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kmp_write_raw(indio_dev, chan, 0, 1,
-					    IIO_CHAN_INFO_SAMP_FREQ), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmp_info_write(indio_dev, chan, 0, 0,
+					     IIO_CHAN_INFO_SAMP_FREQ), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmp_info_write(indio_dev, chan, -1, 0,
+					     IIO_CHAN_INFO_SAMP_FREQ), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmp_info_write(indio_dev, chan, 2, 0,
+					     IIO_CHAN_INFO_SAMP_FREQ), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmp_info_write(indio_dev, chan, 0, 1,
+					     IIO_CHAN_INFO_SAMP_FREQ), -EINVAL);
 	KUNIT_EXPECT_EQ(test, f->m->period_ms, 10000u);
 	/* None of that talked to the meter */
 	KUNIT_EXPECT_EQ(test, f->get_register, 0u);
@@ -885,7 +977,6 @@ static void kmp_ioc_prepare(struct kmp_ioc_read *req, const u16 *regs,
 	unsigned int i;
 
 	memset(req, 0, sizeof(*req));
-	req->size = sizeof(*req);
 	req->count = n;
 	for (i = 0; i < n; i++)
 		req->regs[i].reg = regs[i];
@@ -898,6 +989,8 @@ static void kmp_drv_test_ioctl_validation(struct kunit *test)
 	static const u16 regs[] = { 0x3c };
 	struct kmp_ioc_read *req;
 	struct file file = { .private_data = &f->m->misc };
+	long (*ioctl)(struct file *file, unsigned int cmd, unsigned long arg) =
+		f->m->misc.fops->unlocked_ioctl;
 	unsigned int requests = f->requests;
 
 	req = kunit_kzalloc(test, sizeof(*req), GFP_KERNEL);
@@ -909,34 +1002,39 @@ static void kmp_drv_test_ioctl_validation(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kmp_ioc_validate(req), -EINVAL);
 	req->count = KMP_IOC_MAX_REGS + 1;
 	KUNIT_EXPECT_EQ(test, kmp_ioc_validate(req), -EINVAL);
+	/* Output fields are not inputs: they must be zero */
 	kmp_ioc_prepare(req, regs, 1);
-	req->size = sizeof(*req) - 8;
+	req->regs[0].status = 1;
+	KUNIT_EXPECT_EQ(test, kmp_ioc_validate(req), -EINVAL);
+	kmp_ioc_prepare(req, regs, 1);
+	req->regs[0].value[95] = 'x';
 	KUNIT_EXPECT_EQ(test, kmp_ioc_validate(req), -EINVAL);
 	kmp_ioc_prepare(req, regs, 1);
 	req->flags = 1;
 	KUNIT_EXPECT_EQ(test, kmp_ioc_validate(req), -EINVAL);
 	kmp_ioc_prepare(req, regs, 1);
-	req->reserved = 1;
-	KUNIT_EXPECT_EQ(test, kmp_ioc_validate(req), -EINVAL);
-	kmp_ioc_prepare(req, regs, 1);
 	req->regs[0].reserved[3] = 1;
 	KUNIT_EXPECT_EQ(test, kmp_ioc_validate(req), -EINVAL);
-	/* Reserved bytes of unused entries do not matter */
+	/* Entries beyond count are not inputs either */
 	kmp_ioc_prepare(req, regs, 1);
-	req->regs[1].reserved[0] = 1;
-	KUNIT_EXPECT_EQ(test, kmp_ioc_validate(req), 0);
+	req->regs[1].reg = 0x3c;
+	KUNIT_EXPECT_EQ(test, kmp_ioc_validate(req), -EINVAL);
 
 	/* Other ioctl numbers are not ours; the old size of ours neither */
-	KUNIT_EXPECT_EQ(test, kmp_misc_ioctl(&file, _IO(KMP_IOC_MAGIC, 1), 0), -ENOTTY);
-	KUNIT_EXPECT_EQ(test, kmp_misc_ioctl(&file, _IOWR(KMP_IOC_MAGIC, 0, u32), 0),
+	KUNIT_EXPECT_EQ(test, ioctl(&file, _IO(KMP_IOC_MAGIC, 1), 0),
 			-ENOTTY);
+	KUNIT_EXPECT_EQ(test, ioctl(&file, _IOR(KMP_IOC_MAGIC, 0, u32), 0),
+			-ENOTTY);
+	/* Ours, but smaller than the first version: refused before any copy */
+	KUNIT_EXPECT_EQ(test, ioctl(&file, _IOWR(KMP_IOC_MAGIC, 0, u32), 0),
+			-EINVAL);
 	KUNIT_EXPECT_EQ(test, f->requests, requests);
 }
 
 static void kmp_drv_test_ioctl_results(struct kunit *test)
 {
 	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
-	static const u16 regs[] = { 0x3c, 0x1234, 0x57, 0x3c, 0x400, 0x3ec };
+	static const u16 regs[] = { 0x3c, 0x1234, 0x57, 0x3c, 0x3f, 0x3ec };
 	struct kmp_ioc_read *req;
 	struct kmp_ioc_register *r;
 
