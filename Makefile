@@ -2,9 +2,12 @@
 #
 # kamstrup-kmp: out-of-tree kernel module, userspace tools and tests.
 #
-#   make                 module for the running kernel (KDIR=... for another)
+#   make                 module for the running kernel (KDIR=... for another;
+#                        the same as make -C KDIR M=$PWD)
 #   make userspace       kmpctl, kmp-sim and the userspace test binaries
 #   make check           every test suite; ends with "N passed, N failed"
+#   make patches         the upstream series against Linux 7.2 in
+#                        build/patches (scripts/make-patches --out DIR)
 #   make demo            the whole thing working, no hardware needed
 #   make demo-shell      the demo's QEMU guest, at a shell
 #   make bench           read times against the line-rate limit
@@ -16,63 +19,92 @@ O_USER ?= build
 CC_USER ?= gcc
 CLANG ?= clang
 
-# Module objects: the kernel build reads these from the kbuild file
-# drivers/iio/meter/Makefile through the top-level Kbuild.
-MODULE_CONFIG := CONFIG_KAMSTRUP_KMP_CORE=m
-ifneq ($(wildcard drivers/iio/meter/kamstrup-kmp.c),)
-MODULE_CONFIG += CONFIG_KAMSTRUP_KMP=m
-endif
-
+# The protocol core, built unchanged in userspace with stand-ins for the
+# kernel headers it includes (userspace/include); the meter's side of the
+# protocol (reply builders, request decoding) for kmp-sim, kmpctl decode,
+# the tests and the fuzzer.
 CORE_SRC := drivers/iio/meter/kmp.c
-CORE_HDR := drivers/iio/meter/kmp.h userspace/include/kmp-shim.h
-USER_CPPFLAGS := -Iuserspace/include -Idrivers/iio/meter
-USER_CFLAGS ?= -O2 -g -Wall -Wextra -Wno-sign-compare -std=gnu11
+CORE_HDR := drivers/iio/meter/kmp.h $(wildcard userspace/include/*/*.h)
+METER_SRC := drivers/iio/meter/tests/kmp-meter.c
+METER_HDR := drivers/iio/meter/tests/kmp-meter.h
+USER_CPPFLAGS := -Iuserspace/include -Idrivers/iio/meter \
+	-Idrivers/iio/meter/tests
+# (as the kernel's W=1: no missing-field-initializers warnings)
+USER_CFLAGS ?= -O2 -g -Wall -Wextra -Wno-sign-compare \
+	-Wno-missing-field-initializers -std=gnu11
 
 KMPCTL_SRC := $(wildcard userspace/kmpctl/*.c)
 KMPSIM_SRC := $(wildcard userspace/kmp-sim/*.c)
-UTEST_SRC := $(wildcard tests/userspace/*.c) $(wildcard tests/kunit/kmp_kunit.c)
+# The core's KUnit suite, run as a program through the KUnit stand-in
+UTEST_SRC := $(wildcard tests/userspace/*.c) drivers/iio/meter/tests/kmp-test.c
+UTEST_HDR := $(wildcard tests/userspace/*/*.h)
 FUZZ_SRC := $(wildcard tests/fuzz/*.c)
+UAPI_HDR := include/uapi/linux/kamstrup-kmp.h
 
-.PHONY: all modules clean userspace check demo demo-shell bench fuzz help
+.PHONY: all modules clean userspace check patches demo demo-shell bench \
+	fuzz help
 
 all: modules
 
+# Kbuild sets the options DKMS ships (CONFIG_KAMSTRUP_KMP=m, CHARDEV=y)
 modules:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $(MODULE_CONFIG) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '/^# ---- DKMS/,/^# The version/p' Makefile | sed '1d;$$d' | \
+		sed 's/^# \{0,1\}//'
 
-userspace: $(O_USER)/kmpctl $(O_USER)/kmp-sim $(O_USER)/kmp-unit-tests
+userspace: $(O_USER)/kmpctl $(O_USER)/kmp-sim $(O_USER)/kmp-unit-tests \
+	$(O_USER)/kmp-ioctl-test
 
 $(O_USER):
 	mkdir -p $@
 
-KMPCTL_HDR := $(wildcard userspace/kmpctl/*.h) include/uapi/linux/kamstrup-kmp.h
+KMPCTL_HDR := $(wildcard userspace/kmpctl/*.h) $(UAPI_HDR)
 # libiio is dlopen()ed when read or watch need it: kmpctl links libc only
 # (-pthread -ldl for glibc before 2.34, e.g. Raspberry Pi OS bullseye)
 KMPCTL_LDLIBS ?= -Wl,--as-needed -pthread -ldl
 
-$(O_USER)/kmpctl: $(KMPCTL_SRC) $(KMPCTL_HDR) $(CORE_SRC) $(CORE_HDR) | $(O_USER)
+# kmpctl decode reads requests with the meter side's kmp_decode_request()
+$(O_USER)/kmpctl: $(KMPCTL_SRC) $(KMPCTL_HDR) $(CORE_SRC) $(CORE_HDR) \
+		$(METER_SRC) $(METER_HDR) | $(O_USER)
 	$(CC_USER) $(USER_CPPFLAGS) $(USER_CFLAGS) -o $@ $(KMPCTL_SRC) \
-		$(CORE_SRC) $(KMPCTL_LDLIBS)
+		$(CORE_SRC) $(METER_SRC) $(KMPCTL_LDLIBS)
 
-$(O_USER)/kmp-sim: $(KMPSIM_SRC) $(CORE_SRC) $(CORE_HDR) | $(O_USER)
-	$(CC_USER) $(USER_CPPFLAGS) $(USER_CFLAGS) -o $@ $(KMPSIM_SRC) $(CORE_SRC)
+$(O_USER)/kmp-sim: $(KMPSIM_SRC) $(CORE_SRC) $(CORE_HDR) $(METER_SRC) \
+		$(METER_HDR) | $(O_USER)
+	$(CC_USER) $(USER_CPPFLAGS) $(USER_CFLAGS) -o $@ $(KMPSIM_SRC) \
+		$(CORE_SRC) $(METER_SRC)
 
-# The KUnit suite of the core, run in userspace through a KUnit shim,
-# under AddressSanitizer and UBSan.
-$(O_USER)/kmp-unit-tests: $(UTEST_SRC) $(CORE_SRC) $(CORE_HDR) | $(O_USER)
-	$(CC_USER) $(USER_CPPFLAGS) -Itests/userspace $(USER_CFLAGS) \
+# The KUnit suite of the core, run in userspace through a KUnit stand-in
+# (tests/userspace), under AddressSanitizer and UBSan.
+$(O_USER)/kmp-unit-tests: $(UTEST_SRC) $(UTEST_HDR) $(CORE_SRC) $(CORE_HDR) \
+		$(METER_SRC) $(METER_HDR) | $(O_USER)
+	$(CC_USER) -Itests/userspace $(USER_CPPFLAGS) $(USER_CFLAGS) \
 		-fsanitize=address,undefined -fno-sanitize-recover=all \
-		-o $@ $(UTEST_SRC) $(CORE_SRC)
+		-o $@ $(UTEST_SRC) $(CORE_SRC) $(METER_SRC)
 
-$(O_USER)/kmp-fuzz: $(FUZZ_SRC) $(CORE_SRC) $(CORE_HDR) | $(O_USER)
+# The driver's ioctl with bad and good arguments, against a real /dev/kmpN
+# (tests/e2e runs it in the guest): kmp-ioctl-test /dev/kmp0
+$(O_USER)/kmp-ioctl-test: tests/tools/kmp-ioctl-test.c $(UAPI_HDR) \
+		$(CORE_SRC) $(CORE_HDR) | $(O_USER)
+	$(CC_USER) $(USER_CPPFLAGS) $(USER_CFLAGS) -o $@ \
+		tests/tools/kmp-ioctl-test.c $(CORE_SRC)
+
+$(O_USER)/kmp-fuzz: $(FUZZ_SRC) $(CORE_SRC) $(CORE_HDR) $(METER_SRC) \
+		$(METER_HDR) | $(O_USER)
 	$(CLANG) $(USER_CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -o $@ $(FUZZ_SRC) $(CORE_SRC)
+		-fno-sanitize-recover=all -o $@ $(FUZZ_SRC) $(CORE_SRC) \
+		$(METER_SRC)
 
 check:
 	./scripts/check
+
+# The upstream series: make patches [PATCHES_OUT=DIR]
+PATCHES_OUT ?= $(O_USER)/patches
+patches:
+	./scripts/make-patches --out $(PATCHES_OUT)
 
 demo:
 	./scripts/demo
@@ -109,8 +141,10 @@ clean:
 KMP_VERSION := $(shell cat $(CURDIR)/VERSION)
 DKMS_NAME := kamstrup-kmp
 DKMS_SRC := $(O_USER)/dkms/$(DKMS_NAME)-$(KMP_VERSION)
-DKMS_FILES = Makefile Kbuild Kconfig VERSION \
-	$(wildcard drivers/iio/meter/Makefile drivers/iio/meter/*.[ch]) \
+# The module's sources only: not drivers/iio/meter/tests/ (KUnit, in-tree)
+DKMS_FILES = Makefile Kbuild Kconfig VERSION $(wildcard compat/*) \
+	drivers/iio/meter/Kconfig drivers/iio/meter/Makefile \
+	$(wildcard drivers/iio/meter/*.[ch]) \
 	$(wildcard include/uapi/linux/*.h)
 DKMS_K = $(if $(KVER),-k $(KVER))
 DTC ?= dtc

@@ -24,14 +24,22 @@
 # and the DTB the upstream bcm2837-rpi-3-b.dtb -- tests/overlay's cached one,
 # ${KMP_CACHE}/overlay/ -- with disable-bt, kamstrup-kmp and the harness's
 # console overlay applied by fdtoverlay, made per run)
+# Linux 7.2 guests get the IIO channel types of the upstream series' first
+# patch (upstream/0001-iio-add-volume-and-volume-flow-channel-types.patch):
+# `scripts/kernel-build --patch` builds them from a patched hardlinked copy
+# of the pristine tree, keyed by the patch (E2E_KPATCH=none: the unpatched
+# 7.2, whose module falls back to in_count68/in_count74 as on 6.1).
 # Per run (temporary): the module built against the kernel, kmpctl for
 # arm64, and a second small cpio with them, the guest scripts and the
 # expected values; the kernel concatenates the two archives.
 #
 # The guest talks to the host over a second virtio-serial port (name
 # "e2e.ctl", a pair of FIFOs here): one request line, one reply line.
-#   meter [KMP-SIM OPTION]...  restart the simulated meter with these faults
-#                              (waits until QEMU has reconnected)
+#   meter [@LABEL] [profile=NAME] [KMP-SIM OPTION]...
+#                              restart the simulated meter with these faults
+#                              (waits until QEMU has reconnected); NAME: a
+#                              profile of tests/e2e/profiles/ instead of the
+#                              run's (/e2e/expected.NAME in the guest)
 #   stats                      the simulator's statistics line, or "none"
 #   host-time                  the host's CLOCK_REALTIME in ns
 #   mark STAGE                 note the time since QEMU started (boot times)
@@ -277,9 +285,13 @@ e2e_base_initramfs() {
 
 # ---- devicetree ----------------------------------------------------------------
 
+# The meter: the binding's (dt-bindings/iio/meter/kam,multical-403.yaml)
+# compatible, speed and label; no channel nodes: the seven default channels
+E2E_LABEL="e2e heat meter"
 E2E_METER_NODE='meter {
-		compatible = "kamstrup,multical-403", "kamstrup,kmp";
+		compatible = "kam,multical-403";
 		current-speed = <1200>;
+		label = "'"$E2E_LABEL"'";
 	};'
 
 # Prints the path of the cached DTB: QEMU's own, with the meter node.
@@ -305,7 +317,7 @@ e2e_dtb() {
 		inpl && /^\t\};/ { print "\t\t" node; inpl = 0 }
 		/^\t\tstdout-path = / { next }
 		{ print }' "$tmp/virt.dts" >"$tmp/meter.dts"
-	grep -q 'kamstrup,multical-403' "$tmp/meter.dts" || e2e_die "could not add the meter node"
+	grep -q 'kam,multical-403' "$tmp/meter.dts" || e2e_die "could not add the meter node"
 	dtc -q -I dts -O dtb -o "$tmp/meter.dtb" "$tmp/meter.dts" || e2e_die "dtc -I dts failed"
 	mkdir -p "$E2E_CACHE"
 	mv "$tmp/meter.dtb" "$out"
@@ -359,27 +371,31 @@ e2e_raspi_dtb() {
 
 # ---- per-run builds -------------------------------------------------------------
 
-# e2e_modules KBUILD OUTDIR: kamstrup-kmp-core.ko and kamstrup-kmp.ko, built
-# out of tree as DKMS would, from a copy of the sources (the checkout stays
-# clean).
+# e2e_modules KBUILD OUTDIR: kamstrup-kmp.ko, built out of tree the
+# conventional way (make -C <kernel build dir> M=<module source>, no CONFIG_
+# variables: the top-level Kbuild has the defaults DKMS ships) from a copy of
+# the sources (the checkout stays clean).  Sets E2E_MODULE_FALLBACK to yes if
+# the build used the fallback for kernels without IIO_VOLUME (the compat
+# layer's -DKMP_COMPAT_NO_IIO_VOLUME), else no.
 e2e_modules() {
 	local kbuild=$1 out=$2 src=$2/src f
 	mkdir -p "$src"
-	for f in Kbuild Makefile Kconfig VERSION drivers include; do
+	for f in Kbuild Makefile Kconfig VERSION drivers include compat; do
 		[ -e "$E2E_ROOT/$f" ] && cp -a "$E2E_ROOT/$f" "$src/"
 	done
 	# no stale objects from a build in the checkout
 	find "$src" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \
 		-o -name 'modules.order' -o -name 'Module.symvers' \) -delete
-	if ! make -C "$src" KDIR="$kbuild" ARCH=arm64 CROSS_COMPILE=$E2E_CROSS modules \
+	if ! make -C "$kbuild" M="$src" ARCH=arm64 CROSS_COMPILE=$E2E_CROSS modules \
 		>"$out/modules.log" 2>&1; then
 		tail -n 30 "$out/modules.log" >&2
 		e2e_die "the module does not build against $kbuild (log: $out/modules.log)"
 	fi
-	for f in kamstrup-kmp-core kamstrup-kmp; do
-		[ -f "$src/drivers/iio/meter/$f.ko" ] || e2e_die "no $f.ko after the build"
-		cp "$src/drivers/iio/meter/$f.ko" "$out/"
-	done
+	[ -f "$src/drivers/iio/meter/kamstrup-kmp.ko" ] ||
+		e2e_die "no kamstrup-kmp.ko after make -C $kbuild M=$src (log: $out/modules.log)"
+	cp "$src/drivers/iio/meter/kamstrup-kmp.ko" "$out/"
+	f=$(find "$src/drivers/iio/meter" -name '.*.cmd' -exec grep -l -- '-DKMP_COMPAT_NO_IIO_VOLUME' {} + 2>/dev/null | head -n1)
+	E2E_MODULE_FALLBACK=$([ -n "$f" ] && echo yes || echo no)
 }
 
 # e2e_kmpctl OUTDIR: kmpctl for arm64 with the project's own Makefile rule.
@@ -403,19 +419,58 @@ e2e_kmpctl() {
 	return 0
 }
 
-# e2e_prepare VERSION: sets E2E_KBUILD, E2E_IMAGE, E2E_BASE, E2E_DTB and
-# builds the module and kmpctl into $E2E_TMP/build
+# The patches of the guest kernel: the IIO volume types on 7.2 (and kernels
+# after it without them), none on 6.1/6.12 (the fallback's kernels);
+# E2E_KPATCH=none: none at all; E2E_KPATCH=FILE: that one.
+E2E_IIO_PATCH=$E2E_ROOT/upstream/0001-iio-add-volume-and-volume-flow-channel-types.patch
+e2e_kpatches() { # e2e_kpatches VERSION: prints --patch options
+	case "${E2E_KPATCH:-auto}" in
+	none) ;;
+	auto)
+		case "$1" in
+		6.1|6.12) ;;
+		*) [ -f "$E2E_IIO_PATCH" ] || e2e_die "no $E2E_IIO_PATCH (the 7.2 guest needs the IIO types)"
+		   printf '%s\n' --patch "$E2E_IIO_PATCH" ;;
+		esac ;;
+	*) printf '%s\n' --patch "$E2E_KPATCH" ;;
+	esac
+}
+
+# e2e_ioctl_test OUTDIR: tests/tools/kmp-ioctl-test for arm64 (the ioctl of
+# /dev/kmpN with bad and good arguments), with the project's Makefile rule
+e2e_ioctl_test() {
+	local out=$1
+	if ! make -s -C "$E2E_ROOT" O_USER="$out/u" CC_USER=${E2E_CROSS}gcc \
+		"$out/u/kmp-ioctl-test" >"$out/ioctl-test.log" 2>&1; then
+		grep -E 'error|undefined' "$out/ioctl-test.log" | head -n 5 >&2
+		e2e_log "warning: kmp-ioctl-test does not cross-compile for arm64 (log: $out/ioctl-test.log); the guest goes without it"
+		return 1
+	fi
+	cp "$out/u/kmp-ioctl-test" "$out/kmp-ioctl-test"
+	${E2E_CROSS}strip "$out/kmp-ioctl-test"
+}
+
+# e2e_prepare VERSION: sets E2E_KBUILD, E2E_IMAGE, E2E_BASE, E2E_DTB,
+# E2E_IIO_VOLUME (yes: the kernel has IIO_VOLUME/IIO_VOLUMEFLOW) and builds
+# the module and kmpctl into $E2E_TMP/build
 e2e_prepare() {
-	local ver=$1 t0=$SECONDS klock
+	local ver=$1 t0=$SECONDS klock kp=() types
 	e2e_machine
 	e2e_deps
 	mkdir -p "$E2E_CACHE"
 	[ -x "$E2E_ROOT/scripts/kernel-build" ] ||
 		e2e_die "scripts/kernel-build is missing: no arm64 kernel to boot"
-	E2E_KBUILD=$("$E2E_ROOT/scripts/kernel-build" arm64 "$ver" $E2E_KPROFILE | tail -n1) ||
-		e2e_die "scripts/kernel-build arm64 $ver $E2E_KPROFILE failed"
+	mapfile -t kp < <(e2e_kpatches "$ver")
+	E2E_KPATCHES=$(printf '%s\n' "${kp[@]}" | grep -v '^--patch$' | xargs -rn1 basename | paste -sd' ')
+	E2E_KBUILD=$("$E2E_ROOT/scripts/kernel-build" "${kp[@]}" arm64 "$ver" $E2E_KPROFILE | tail -n1) ||
+		e2e_die "scripts/kernel-build ${kp[*]} arm64 $ver $E2E_KPROFILE failed"
 	E2E_IMAGE=$E2E_KBUILD/arch/arm64/boot/Image
 	[ -f "$E2E_IMAGE" ] || e2e_die "no $E2E_IMAGE"
+	# what the guest must show for volume and flow: the kernel's own types
+	# (its uapi header, as the module's build detects it), else the fallback
+	types=$E2E_KBUILD/source/include/uapi/linux/iio/types.h
+	[ -f "$types" ] || e2e_die "no $types (the kernel build's source link)"
+	E2E_IIO_VOLUME=$(grep -qw IIO_VOLUMEFLOW "$types" && echo yes || echo no)
 	# keep the kernel build from changing under us (scripts/kernel-build)
 	klock=$E2E_KBUILD/../.$(basename "$E2E_KBUILD").lock
 	if [ -f "$klock" ]; then
@@ -434,7 +489,12 @@ e2e_prepare() {
 	flock -u "$E2E_CLOCK"
 	e2e_step "building the module against Linux $ver (arm64) and kmpctl for arm64"
 	e2e_modules "$E2E_KBUILD" "$E2E_TMP/build"
+	# the build's detection (compat/kamstrup-kmp-compat.mk) agrees
+	if [ "$E2E_MODULE_FALLBACK" = "$E2E_IIO_VOLUME" ]; then
+		e2e_die "the module build's fallback ($E2E_MODULE_FALLBACK) disagrees with the kernel's IIO_VOLUMEFLOW ($E2E_IIO_VOLUME, $types)"
+	fi
 	e2e_kmpctl "$E2E_TMP/build"
+	e2e_ioctl_test "$E2E_TMP/build"
 	make -s -C "$E2E_ROOT" build/kmp-sim >&2 || e2e_die "make build/kmp-sim failed"
 	make -s -C "$E2E_ROOT" build/kmpctl >/dev/null 2>&1 ||
 		e2e_log "warning: build/kmpctl does not build on the host"
@@ -453,18 +513,21 @@ E2E_METER_PID=
 E2E_METER_N=0
 E2E_METER_ARGS=
 
-# e2e_meter_start [KMP-SIM OPTION]...: (re)starts the meter on $E2E_SOCK
+# e2e_meter_start [KMP-SIM OPTION]...: (re)starts the meter on $E2E_SOCK,
+# answering from E2E_METER_PROFILE if set (one start only), else E2E_PROFILE
 e2e_meter_start() {
-	local _
+	local _ profile=${E2E_METER_PROFILE:-$E2E_PROFILE}
+	E2E_METER_PROFILE=
 	e2e_meter_stop
 	E2E_METER_N=$((E2E_METER_N + 1))
 	E2E_METER_ARGS="$*"
+	[ "$profile" = "$E2E_PROFILE" ] || E2E_METER_ARGS="profile=$(basename "$profile" .profile) $*"
 	E2E_METER_LOG=$E2E_TMP/meter.$E2E_METER_N.log
 	rm -f "$E2E_SOCK" "$E2E_TMP/stats"
 	if [ -n "$E2E_METER_CMD" ]; then
 		bash -c "$E2E_METER_CMD $(printf '%q' "$E2E_SOCK")" >"$E2E_METER_LOG" 2>&1 &
 	else
-		"$E2E_SIM" --listen "$E2E_SOCK" --stats "$E2E_TMP/stats" -v "$@" "$E2E_PROFILE" \
+		"$E2E_SIM" --listen "$E2E_SOCK" --stats "$E2E_TMP/stats" -v "$@" "$profile" \
 			>"$E2E_METER_LOG" 2>&1 &
 	fi
 	E2E_METER_PID=$!
@@ -477,18 +540,27 @@ e2e_meter_start() {
 	return 1
 }
 
-# e2e_meter_start_words [@LABEL] [OPTION]...: a guest's "meter" request;
-# the label names the meter in $E2E_TMP/meters
+# e2e_meter_start_words [@LABEL] [profile=NAME] [OPTION]...: a guest's
+# "meter" request; the label names the meter in $E2E_TMP/meters, NAME a
+# profile of tests/e2e/profiles/
 e2e_meter_start_words() {
-	local w args=() label=
+	local w args=() label='' profile=''
 	for w in "$@"; do
 		case "$w" in
 		@*) label=${w#@} ;;
+		profile=*)
+			profile=${w#profile=}
+			case "$profile" in
+			*[!a-z0-9-]*|"") echo "bad profile name '$profile'" >>"$E2E_METER_LOG"; return 1 ;;
+			esac
+			profile=$E2E_DIR/profiles/$profile.profile
+			[ -f "$profile" ] || { echo "no profile $profile" >>"$E2E_METER_LOG"; return 1; } ;;
 		*) args+=("$w") ;;
 		esac
 	done
 	e2e_meter_stop
 	E2E_METER_LABEL=$label
+	E2E_METER_PROFILE=$profile
 	e2e_meter_start "${args[@]}"
 }
 
@@ -570,10 +642,19 @@ e2e_overlay() {
 	mkdir -p "$o/e2e"
 	cp "$E2E_DIR/guest/init" "$o/init"
 	cp "$E2E_DIR/guest/lib.sh" "$o/e2e/lib.sh"
-	cp "$E2E_TMP/build/kamstrup-kmp-core.ko" "$E2E_TMP/build/kamstrup-kmp.ko" "$o/e2e/"
+	cp "$E2E_TMP/build/kamstrup-kmp.ko" "$o/e2e/"
 	mkdir -p "$o/usr/bin"
 	[ -f "$E2E_TMP/build/kmpctl" ] && cp "$E2E_TMP/build/kmpctl" "$o/usr/bin/kmpctl"
-	"$E2E_DIR/expected" "$E2E_PROFILE" >"$o/e2e/expected" || e2e_die "bad profile $E2E_PROFILE"
+	[ -f "$E2E_TMP/build/kmp-ioctl-test" ] && cp "$E2E_TMP/build/kmp-ioctl-test" "$o/usr/bin/"
+	# the expected values: volume and flow as the kernel names them
+	local fb=() p
+	[ "$E2E_IIO_VOLUME" = yes ] || fb=(--fallback)
+	"$E2E_DIR/expected" "${fb[@]}" "$E2E_PROFILE" >"$o/e2e/expected" || e2e_die "bad profile $E2E_PROFILE"
+	for p in "$E2E_DIR"/profiles/*.profile; do
+		[ -f "$p" ] || continue
+		"$E2E_DIR/expected" "${fb[@]}" "$p" >"$o/e2e/expected.$(basename "$p" .profile)" ||
+			e2e_die "bad profile $p"
+	done
 	# what kmpctl decode gives on the host, for the arm64 build to match
 	local i=0 frame
 	for frame in "80 3f 10 01 00 3c b2 5f 0d" "40 3f 10 00 56 25 02 42 14 f5 69 dc 0d" \
@@ -592,6 +673,11 @@ e2e_overlay() {
 	# host-side facts the guest checks use
 	{
 		echo "E2E_KERNEL='$E2E_KVER'"
+		# the kernel's patches, whether it has the IIO volume types (from its
+		# uapi header), and the label of the devicetree's meter node
+		echo "E2E_KPATCHES='$E2E_KPATCHES'"
+		echo "E2E_IIO_VOLUME='$E2E_IIO_VOLUME'"
+		[ "$E2E_MACHINE" = virt ] && echo "E2E_LABEL='$E2E_LABEL'"
 		if [ "$E2E_MACHINE" != virt ]; then
 			echo "E2E_MACHINE='$E2E_MACHINE'"
 			# the requests ride on the console (none for --shell: a person types there)

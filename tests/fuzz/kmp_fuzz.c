@@ -21,16 +21,22 @@
  * driver do) and 0x80 (as the simulated meter does), each fed both in
  * chunks and in one piece: both must report the same events at the same
  * offsets.  Every complete frame is run through every decoder; decoded
- * values through the string and IIO conversions, checked against an
- * independent decimal formatting; decoded frames are rebuilt with the
- * core's builders and must come back byte-identical.  Any mismatch traps.
+ * values through the string and base-unit conversions (kmp_value_to_base()
+ * at the driver's resolutions and around each value's own), checked
+ * against independent decimal arithmetic; decoded frames are rebuilt with
+ * the core's request builder or the meter side's reply builders
+ * (drivers/iio/meter/tests/kmp-meter.c) and must come back byte-identical.
+ * Any mismatch traps.
  */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kmp.h"
+#include "kmp-meter.h"
 
 #define CHECK(cond) do { if (!(cond)) { \
 		fprintf(stderr, "kmp_fuzz: check failed at line %d: %s\n", \
@@ -95,15 +101,27 @@ static void normalise(const char *in, char *out, size_t size)
 }
 
 /* (-1)^neg * m * 10^e, computed without the core, canonical */
-static void reference_decimal(bool neg, u64 m, int e, char *out, size_t size)
+static void reference_decimal(bool neg, unsigned __int128 m, int e, char *out,
+			      size_t size)
 {
-	char digits[32], tmp[DEC_MAX];
-	int nd, point, i, pos = 0;
+	char digits[48], tmp[DEC_MAX];
+	int nd = 0, point, i, pos = 0;
+	unsigned __int128 x = m;
 
-	nd = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)m);
+	do {
+		digits[nd++] = '0' + (int)(x % 10);
+		x /= 10;
+	} while (x);
+	for (i = 0; i < nd / 2; i++) {
+		char c = digits[i];
+
+		digits[i] = digits[nd - 1 - i];
+		digits[nd - 1 - i] = c;
+	}
 	if (neg)
 		tmp[pos++] = '-';
 	point = nd + e;		/* digits before the point */
+	CHECK(point < DEC_MAX - 8 && -point < DEC_MAX - nd - 8);
 	if (point <= 0) {
 		tmp[pos++] = '0';
 		tmp[pos++] = '.';
@@ -125,55 +143,101 @@ static void reference_decimal(bool neg, u64 m, int e, char *out, size_t size)
 	normalise(tmp, out, size);
 }
 
-/* An IIO value printed as the IIO core's iio_format_value() does */
-static void iio_print(int type, int val, int val2, char *out, size_t size)
+/*
+ * kmp_value_to_base(@v, @exp): the value in units of 10^@exp of its
+ * quantity's base unit, exact or -ERANGE, computed here without the core:
+ * (-1)^neg * m * mult * 10^(e + unit exp - @exp) must be a whole number
+ * that fits an s64 (magnitude at most S64_MAX).
+ *
+ * One known limit of the core is allowed for: it multiplies the mantissa
+ * by the unit's factor in 64 bits first, so where m * mult does not fit
+ * 64 bits (8-byte mantissas only: real meters send at most 4 bytes) it
+ * may refuse with -ERANGE a value that would fit.
+ */
+static void check_to_base(const struct kmp_value *v, int exp, int *ret_out,
+			  s64 *out_out)
 {
-	switch (type) {
-	case IIO_VAL_INT:
-		snprintf(out, size, "%d", val);
-		break;
-	case IIO_VAL_INT_64:
-		snprintf(out, size, "%lld", (long long)(s64)((u64)(u32)val2 << 32 |
-							     (u32)val));
-		break;
-	case IIO_VAL_INT_PLUS_MICRO:
-		if (val2 < 0)
-			snprintf(out, size, "-%d.%06u", abs(val), (unsigned int)-val2);
-		else
-			snprintf(out, size, "%d.%06u", val, (unsigned int)val2);
-		break;
-	case IIO_VAL_INT_PLUS_NANO:
-		if (val2 < 0)
-			snprintf(out, size, "-%d.%09u", abs(val), (unsigned int)-val2);
-		else
-			snprintf(out, size, "%d.%09u", val, (unsigned int)val2);
-		break;
-	default:
+	static const char s64_max[] = "9223372036854775807";
+	const struct kmp_unit *u = kmp_unit(v->unit);
+	char want[DEC_MAX], got[DEC_MAX];
+	const char *mag;
+	unsigned __int128 mm;
+	bool fits64, whole, in_range;
+	s64 out = 0x5a5a5a5a;
+	int ret;
+
+	ret = kmp_value_to_base(v, exp, &out);
+	*ret_out = ret;
+	*out_out = out;
+	if (!u || u->quantity == KMP_QTY_NONE) {
+		CHECK(ret == -EINVAL && out == 0x5a5a5a5a);
+		return;
+	}
+	CHECK(u->mult > 0);
+	CHECK(ret == 0 || ret == -ERANGE);
+	if (ret)
+		CHECK(out == 0x5a5a5a5a);	/* untouched on failure */
+	mm = (unsigned __int128)v->mantissa * u->mult;
+	fits64 = mm <= UINT64_MAX;
+	reference_decimal(kmp_value_negative(v), mm,
+			  kmp_value_exponent(v) + u->exp - exp, want,
+			  sizeof(want));
+	whole = !strchr(want, '.');
+	/* |value| <= S64_MAX, compared as decimal strings */
+	mag = want[0] == '-' ? want + 1 : want;
+	in_range = strlen(mag) < strlen(s64_max) ||
+		   (strlen(mag) == strlen(s64_max) && strcmp(mag, s64_max) <= 0);
+	if (!whole || !in_range) {
+		CHECK(ret == -ERANGE);
+		return;
+	}
+	if (ret == -ERANGE && !fits64)
+		return;		/* the known limit above */
+	CHECK(ret == 0);
+	snprintf(got, sizeof(got), "%lld", (long long)out);
+	if (strcmp(got, want)) {
+		fprintf(stderr, "kmp_fuzz: to_base(exp %d) %s != %s\n", exp, got,
+			want);
 		CHECK(0);
 	}
 }
 
-static void check_iio(int ret, int val, int val2, bool neg, u64 m, int e)
+/*
+ * The resolutions the driver uses (10^-3, 10^0 and 10^1 of the base unit),
+ * the extremes 10^-20 and 10^20, and those around the value's own (where
+ * it stops being whole); and the same value sent with one more digit
+ * (mantissa * 10, exponent - 1), as a meter that changes resolution does,
+ * gives the same result wherever the core computes exactly.
+ */
+static void check_base_units(const struct kmp_value *v)
 {
-	char got[DEC_MAX], norm[DEC_MAX], want[DEC_MAX];
+	const struct kmp_unit *u = kmp_unit(v->unit);
+	struct kmp_value w = *v;
+	int e = kmp_value_exponent(v), k = e + (u ? u->exp : 0), r1, r2;
+	const int exps[] = { -20, -3, 0, 1, 20, k - 1, k, k + 1, k + 19 };
+	unsigned int i;
+	bool finer;
+	s64 o1, o2;
 
-	if (ret < 0) {
-		CHECK(ret == -ERANGE || ret == -EINVAL);
-		return;
+	finer = e > -KMP_SIEX_EXPONENT && v->mantissa <= UINT64_MAX / 10 &&
+		u && u->mult && (unsigned __int128)v->mantissa * 10 * u->mult <=
+				UINT64_MAX;
+	if (finer) {
+		w.mantissa = v->mantissa * 10;
+		if (e - 1 >= 0)
+			w.siex = (v->siex & KMP_SIEX_NEG_MANTISSA) | (e - 1);
+		else
+			w.siex = (v->siex & KMP_SIEX_NEG_MANTISSA) |
+				 KMP_SIEX_NEG_EXPONENT | (1 - e);
+		w.len = 8;
+		CHECK(kmp_value_exponent(&w) == e - 1);
 	}
-	CHECK(ret == IIO_VAL_INT || ret == IIO_VAL_INT_64 ||
-	      ret == IIO_VAL_INT_PLUS_MICRO || ret == IIO_VAL_INT_PLUS_NANO);
-	if (ret == IIO_VAL_INT_PLUS_MICRO)
-		CHECK(val2 > -1000000 && val2 < 1000000 && (val2 >= 0 || !val));
-	if (ret == IIO_VAL_INT_PLUS_NANO)
-		CHECK(val2 > -1000000000 && val2 < 1000000000 &&
-		      (val2 >= 0 || !val));
-	iio_print(ret, val, val2, got, sizeof(got));
-	normalise(got, norm, sizeof(norm));
-	reference_decimal(neg, m, e, want, sizeof(want));
-	if (strcmp(norm, want)) {
-		fprintf(stderr, "kmp_fuzz: IIO %s (%s) != %s\n", got, norm, want);
-		CHECK(0);
+	for (i = 0; i < sizeof(exps) / sizeof(exps[0]); i++) {
+		check_to_base(v, exps[i], &r1, &o1);
+		if (!finer)
+			continue;
+		check_to_base(&w, exps[i], &r2, &o2);
+		CHECK(r1 == r2 && (r1 || o1 == o2));
 	}
 }
 
@@ -183,9 +247,10 @@ static void check_value(const struct kmp_value *v)
 {
 	char s[KMP_VALUE_STR_MAX], s2[KMP_VALUE_STR_MAX], small[KMP_VALUE_STR_MAX];
 	char norm[DEC_MAX], want[DEC_MAX];
+	const struct kmp_register *reg;
 	struct kmp_value w;
 	bool neg = kmp_value_negative(v);
-	int e = kmp_value_exponent(v), len, ret, val, val2;
+	int e = kmp_value_exponent(v), len, ret;
 	const struct kmp_unit *u;
 
 	CHECK(e >= -63 && e <= 63);
@@ -238,25 +303,17 @@ static void check_value(const struct kmp_value *v)
 	CHECK(kmp_value_to_string(&w, s2, sizeof(s2)) > 0);
 	CHECK(!strcmp(s, s2));
 
-	/* IIO forms: the value, the raw mantissa and the unit's scale */
-	ret = kmp_value_iio(v, &val, &val2);
-	check_iio(ret, val, val2, neg, v->mantissa, e);
-	if (e >= -6 && e <= 0 && v->mantissa <= 1000000)
-		CHECK(ret >= 0);	/* everyday values always represent */
-
-	ret = kmp_value_iio_raw(v, &val, &val2);
-	check_iio(ret, val, val2, neg, v->mantissa, 0);
-	if (v->mantissa <= (u64)INT64_MAX)
-		CHECK(ret >= 0);
-
+	/* Unit table and base units */
 	u = kmp_unit(v->unit);
 	CHECK(!u == (v->unit > KMP_UNIT_MAX));
-	ret = kmp_value_iio_scale(v, &val, &val2);
-	if (!u || !u->mult)
-		CHECK(ret == -EINVAL);
-	else
-		check_iio(ret, val, val2, false, u->mult, u->exp + e);
-	(void)kmp_register_name(v->reg);
+	if (u)
+		CHECK(u->name && (u->quantity == KMP_QTY_NONE) == !u->mult);
+	check_base_units(v);
+
+	reg = kmp_register(v->reg);
+	if (reg)
+		CHECK(reg->id == v->reg && reg->name && *reg->name &&
+		      reg->quantity != KMP_QTY_NONE);
 }
 
 /* ---- frames ------------------------------------------------------------ */
@@ -399,7 +456,7 @@ static void check_request(const struct kmp_frame *f, const struct kmp_rx *rx)
 		CHECK(ret == -EINVAL);
 		return;
 	}
-	CHECK(ret > 0 && ret <= (int)kmp_request_len_max(n));
+	CHECK(ret > 0 && ret <= KMP_REQUEST_MAX);
 	reparse(wire, ret, KMP_START_REQUEST, rx->buf, rx->len);
 }
 

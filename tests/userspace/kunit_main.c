@@ -4,6 +4,7 @@
  * prints KTAP, then a closing "N passed, N failed" line.  Exit status 1 if
  * any test case failed.
  */
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "kunit/test.h"
@@ -11,29 +12,60 @@
 extern struct kunit_suite *__start_kunit_shim_suites[];
 extern struct kunit_suite *__stop_kunit_shim_suites[];
 
+const char *kunit_shim_msg(const char *fmt, ...)
+{
+	static char buf[512];
+	va_list ap;
+
+	if (!*fmt)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+static void kunit_shim_print_msg(const char *msg)
+{
+	if (msg)
+		printf("    %s\n", msg);
+}
+
 void kunit_shim_fail(struct kunit *test, const char *file, int line,
-		     const char *what, long long a, long long b)
+		     const char *what, long long a, long long b,
+		     const char *msg)
 {
 	test->failures++;
 	printf("    # %s: EXPECTATION FAILED at %s:%d\n    Expected %s, but\n"
 	       "        left == %lld (0x%llx)\n        right == %lld (0x%llx)\n",
 	       test->name, file, line, what, a, (unsigned long long)a, b,
 	       (unsigned long long)b);
+	kunit_shim_print_msg(msg);
 }
 
 void kunit_shim_fail_str(struct kunit *test, const char *file, int line,
-			 const char *what, const char *a, const char *b)
+			 const char *what, const char *a, const char *b,
+			 const char *msg)
 {
 	test->failures++;
 	printf("    # %s: EXPECTATION FAILED at %s:%d\n    Expected %s, but\n"
 	       "        left == \"%s\"\n        right == \"%s\"\n",
 	       test->name, file, line, what, a ? a : "(null)", b ? b : "(null)");
+	kunit_shim_print_msg(msg);
 }
 
-static void kunit_shim_run(struct kunit *test, struct kunit_case *c)
+static void kunit_shim_run(struct kunit_suite *s, struct kunit *test,
+			   struct kunit_case *c)
 {
+	if (s->init && s->init(test)) {
+		test->failures++;
+		printf("    # %s: suite init failed\n", test->name);
+		return;
+	}
 	if (!setjmp(test->abort))
 		c->run_case(test);
+	if (s->exit)
+		s->exit(test);
 }
 
 int main(void)
@@ -54,7 +86,7 @@ int main(void)
 		for (c = (*s)->test_cases; c->run_case; c++) {
 			struct kunit test = { .name = c->name };
 
-			kunit_shim_run(&test, c);
+			kunit_shim_run(*s, &test, c);
 			i++;
 			printf("    %s %d %s\n", test.failures ? "not ok" : "ok",
 			       i, c->name);

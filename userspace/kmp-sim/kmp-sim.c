@@ -8,8 +8,9 @@
  * 1200 baud 8N2 line: every byte takes 11 bit times both ways, and the
  * reply starts a turnaround time after the request's stop byte.  Faults
  * (silence, CRC errors, echo, noise, truncation, slowness, missing
- * registers) are switched on from the command line.  All framing, CRC,
- * stuffing and value coding is done by the protocol core, kmp.c.
+ * registers, a resolution that changes between replies) are switched on
+ * from the command line.  All framing, CRC, stuffing and value coding is
+ * done by the protocol core, kmp.c, and its meter side, kmp-meter.c.
  *
  * Copyright (C) 2026 The kamstrup-kmp authors
  */
@@ -66,6 +67,7 @@ static struct {
 	unsigned long slow_ms;
 	u16 missing[MISSING_MAX];
 	unsigned int nmissing;
+	bool switch_exponent;
 	unsigned long max_requests;	/* 0: no limit */
 	int verbose;
 } opt = {
@@ -353,6 +355,24 @@ static bool is_missing(u16 reg)
 	return false;
 }
 
+/*
+ * The same value with one more digit: mantissa * 10, exponent - 1
+ * (9876543 * 10^-2 becomes 98765430 * 10^-3), as a meter that changes its
+ * resolution sends it; unchanged where that does not fit.
+ */
+static void one_more_digit(struct kmp_value *v)
+{
+	int e = kmp_value_exponent(v) - 1;
+
+	if (v->mantissa > UINT64_MAX / 10 || e < -KMP_SIEX_EXPONENT)
+		return;
+	v->mantissa *= 10;
+	v->siex = (v->siex & KMP_SIEX_NEG_MANTISSA) |
+		  (e < 0 ? KMP_SIEX_NEG_EXPONENT | -e : e);
+	while (v->len < KMP_MAX_MANTISSA && v->mantissa >> (8 * v->len))
+		v->len++;
+}
+
 /* Builds, damages as asked and sends the reply to the request of @f */
 static void reply(const struct kmp_frame *f, const u16 *regs,
 		  unsigned int nregs, u64 rx_end)
@@ -362,6 +382,7 @@ static void reply(const struct kmp_frame *f, const u16 *regs,
 	unsigned int i, n = 0;
 	size_t len, wlen = 0;
 	bool noisy = false;
+	static unsigned long long switched;
 	u64 start, sent;
 	int ret;
 
@@ -373,6 +394,10 @@ static void reply(const struct kmp_frame *f, const u16 *regs,
 			if (r && !is_missing(regs[i]))
 				vals[n++] = r->v;
 		}
+		/* Every other GetRegister reply one digit finer */
+		if (opt.switch_exponent && switched++ % 2)
+			for (i = 0; i < n; i++)
+				one_more_digit(&vals[i]);
 		ret = kmp_build_reply_registers(frame, sizeof(frame),
 						profile.addr, vals, n);
 		break;
@@ -883,6 +908,10 @@ static void usage(FILE *f)
 "  --truncate N           send only the first N bytes of each reply\n"
 "  --slow MS              answer MS milliseconds later than usual\n"
 "  --missing REG          act as if the profile lacked REG (repeatable)\n"
+"  --switch-exponent      every other GetRegister reply sends each value\n"
+"                         with one more digit, mantissa * 10 and exponent\n"
+"                         - 1 (9876543e-2 then 98765430e-3): a meter that\n"
+"                         changes resolution\n"
 "Other:\n"
 "  --max-requests N       exit after N requests were handled\n"
 "  --stats FILE           rewrite the statistics line in FILE after every\n"
@@ -902,7 +931,7 @@ enum {
 	OPT_PTY = 256, OPT_LISTEN, OPT_TTY, OPT_BAUD, OPT_TURNAROUND, OPT_NO_PACE,
 	OPT_SILENT, OPT_WAKE_AFTER, OPT_CRC_EVERY, OPT_CRC_RATE, OPT_SEED, OPT_ECHO,
 	OPT_NOISE_BEFORE, OPT_NOISE_INSIDE, OPT_TRUNCATE, OPT_SLOW, OPT_MISSING,
-	OPT_MAX_REQUESTS, OPT_STATS,
+	OPT_MAX_REQUESTS, OPT_STATS, OPT_SWITCH_EXPONENT,
 };
 
 static const struct option long_opts[] = {
@@ -923,6 +952,7 @@ static const struct option long_opts[] = {
 	{ "truncate", required_argument, NULL, OPT_TRUNCATE },
 	{ "slow", required_argument, NULL, OPT_SLOW },
 	{ "missing", required_argument, NULL, OPT_MISSING },
+	{ "switch-exponent", no_argument, NULL, OPT_SWITCH_EXPONENT },
 	{ "max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
 	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -1058,6 +1088,9 @@ static int parse_args(int argc, char **argv)
 				return bad_usage("--missing: at most %d registers",
 						 MISSING_MAX);
 			opt.missing[opt.nmissing++] = v;
+			break;
+		case OPT_SWITCH_EXPONENT:
+			opt.switch_exponent = true;
 			break;
 		case OPT_MAX_REQUESTS:
 			if (num_arg(name, optarg, 1, ~0ULL, &v))

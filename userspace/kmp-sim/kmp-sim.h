@@ -10,6 +10,11 @@
 #include <stdio.h>
 
 #include "kmp.h"
+#include "kmp-meter.h"	/* replies as a meter builds them */
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 /* Default mantissa length of a register entry, as real meters send */
 #define SIM_DEFAULT_LEN	4

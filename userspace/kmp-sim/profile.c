@@ -20,8 +20,8 @@
  *              ... C K l m3 l/h m3/h ... h ... bar ...); blanks in a name are
  *              left out ("m3x10" for "m3 x 10"); "°C" is accepted for C and
  *              "m³" for m3
- *       VALUE  decimal, "[-]digits[.digits][e[+|-]digits]", parsed by the
- *              core's kmp_value_from_string(): the digits given are the
+ *       VALUE  decimal, "[-]digits[.digits][e[+|-]digits]", parsed by
+ *              kmp_value_from_string() (kmp-meter.c): the digits given are the
  *              mantissa and the decimal point the exponent, so "12.40" is
  *              sent as 1240 * 10^-2 and "-3.25" as SiEx 0xc2, mantissa 325
  *       len=N  mantissa length in bytes, 1..8 (default 4, as real meters

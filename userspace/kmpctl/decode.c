@@ -9,13 +9,16 @@
  * Several frames may be given in a row (e.g. an optical echo followed by
  * the reply); bytes outside frames are skipped and counted.  Unstuffing
  * and the CRC check are the core's parser; the fields are the core's
- * decoders.  Decoding is read-only: any CID is shown.
+ * decoders, and for requests the meter side's kmp_decode_request()
+ * (drivers/iio/meter/tests/kmp-meter.c).  Decoding is read-only: any CID
+ * is shown.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kmp-meter.h"
 #include "output.h"
 
 #define DECODE_MAX_BYTES	4096
@@ -181,7 +184,7 @@ static void print_data_hex(FILE *f, const u8 *p, size_t len)
 
 static void text_value(FILE *f, const struct kmp_value *v)
 {
-	const char *name = kmp_register_name(v->reg);
+	const char *name = kmpctl_reg_name(v->reg);
 	char ubuf[16], text[KMP_VALUE_STR_MAX + 32];
 
 	output_value_text(v, text, sizeof(text));
@@ -217,7 +220,7 @@ static int text_fields(FILE *f, const struct decoded_frame *d)
 				break;
 			fprintf(f, "registers  %u\n", n);
 			for (i = 0; i < n; i++) {
-				const char *name = kmp_register_name(regs[i]);
+				const char *name = kmpctl_reg_name(regs[i]);
 
 				fprintf(f, "register   0x%04x %s\n", regs[i],
 					name ? name : "-");
@@ -332,7 +335,7 @@ static int json_fields(FILE *f, const struct decoded_frame *d)
 		if (!ret) {
 			fputs(", \"registers\": [", f);
 			for (i = 0; i < n; i++) {
-				const char *name = kmp_register_name(vals[i].reg);
+				const char *name = kmpctl_reg_name(vals[i].reg);
 
 				fprintf(f, "%s{\"register\": %u, \"id\": \"0x%04x\", \"name\": ",
 					i ? ", " : "", vals[i].reg, vals[i].reg);

@@ -5,9 +5,8 @@
  *
  * libiio is loaded at run time (iio-abi.h says why).  A channel's value is
  * (raw + offset) * scale in the IIO ABI's unit of its type, computed
- * exactly (dec.c) and converted to SI units: J, W, °C (K for a temperature
- * difference), V, A, Pa; the driver's volume and flow count channels are in
- * litres and litres per hour.
+ * exactly (dec.c) and converted to SI units by type: J, W, °C (K for a
+ * temperature difference), l, l/h, V, A, Pa (si_unit()).
  *
  * watch enables the IIO buffer (sampling_frequency = 1 / interval) and
  * prints each scan.  A worker thread blocks in iio_buffer_refill(); the
@@ -137,7 +136,7 @@ static int ctx_open(const struct kmpctl_opts *o, struct iioctx *c)
 					       NULL;
 		snprintf(d->label, sizeof(d->label), "%s", s ? s : "");
 		d->meter = kmpctl_is_meter_name(d->name) ||
-			   lib.iio_device_find_attr(dev, "meter_model");
+			   (c->local && kmpctl_sysfs_is_meter(d->id));
 		if (c->local) {
 			char path[256];
 
@@ -232,47 +231,59 @@ int kmpctl_iio_devsrc_open(const struct kmpctl_opts *opts,
 
 /* ---- channels -------------------------------------------------------------- */
 
-static const struct {
+/*
+ * The SI unit of each IIO channel type the driver uses (and a few more),
+ * from the unit the IIO ABI gives its raw * scale (sysfs-bus-iio).
+ */
+static const struct si_unit {
 	const char *type;	/* IIO channel type, as in the sysfs name */
 	int shift;		/* IIO ABI unit to SI: times 10^shift */
 	const char *unit;
 	const char *diff_unit;	/* for a differential channel */
+	enum kmp_quantity quantity;	/* the core's, for count channels */
 } si_units[] = {
-	{ "energy", 0, "J", NULL },
-	{ "power", -3, "W", NULL },
-	{ "temp", -3, "°C", "K" },
-	{ "voltage", -3, "V", NULL },
-	{ "current", -3, "A", NULL },
-	{ "pressure", 3, "Pa", NULL },
+	{ "energy", 0, "J", NULL, KMP_QTY_ENERGY },		/* J */
+	{ "power", -3, "W", NULL, KMP_QTY_POWER },		/* mW */
+	{ "temp", -3, "°C", "K", KMP_QTY_TEMPERATURE },	/* m°C */
+	{ "volume", 0, "l", NULL, KMP_QTY_VOLUME },		/* l */
+	{ "volumeflow", 0, "l/h", NULL, KMP_QTY_FLOW },	/* l/h */
+	{ "voltage", -3, "V", NULL, KMP_QTY_VOLTAGE },		/* mV */
+	{ "current", -3, "A", NULL, KMP_QTY_CURRENT },		/* mA */
+	{ "pressure", 3, "Pa", NULL, KMP_QTY_PRESSURE },	/* kPa */
 };
 
 /*
- * The SI unit of a channel from its id ("temp1-temp2", "count74"): the
- * kamstrup-kmp count channels 74 (flow, 0x004a) and 68 (volume, 0x0044)
- * are in litres per hour and litres; other count channels carry whatever
- * unit the meter sends (kmpctl reg shows it): no unit is printed.
+ * The SI unit of a channel from its id ("temp1-temp2", "volume",
+ * "count68").  Nothing here is per channel name: the unit is the IIO
+ * type's.  A count channel has none; the kamstrup-kmp driver on kernels
+ * without volume channel types (the DKMS fallback) numbers its volume and
+ * flow count channels by register id (count68 is register 0x0044), with
+ * the scale of a volume or flow channel: the core's register table gives
+ * the quantity and so the unit.  Other count channels print no unit.
  */
 static const char *si_unit(const char *id, int *shift)
 {
 	size_t tlen = strspn(id, "abcdefghijklmnopqrstuvwxyz");
 	bool diff = strchr(id, '-') != NULL;
+	const struct kmp_register *reg = NULL;
+	unsigned long index;
 	unsigned int i;
 
 	*shift = 0;
 	if (tlen == 5 && !strncmp(id, "count", 5)) {
-		if (!strcmp(id, "count74"))
-			return "l/h";
-		if (!strcmp(id, "count68"))
-			return "l";
-		return "";
+		if (!diff && !kmpctl_parse_uint(id + tlen, 0xffff, &index))
+			reg = kmp_register(index);
+		if (!reg || reg->quantity == KMP_QTY_NONE)
+			return "";
 	}
 	for (i = 0; i < ARRAY_SIZE(si_units); i++) {
-		if (strlen(si_units[i].type) != tlen ||
-		    strncmp(id, si_units[i].type, tlen))
+		const struct si_unit *u = &si_units[i];
+
+		if (reg ? u->quantity != reg->quantity :
+			  strlen(u->type) != tlen || strncmp(id, u->type, tlen))
 			continue;
-		*shift = si_units[i].shift;
-		return diff && si_units[i].diff_unit ? si_units[i].diff_unit :
-						       si_units[i].unit;
+		*shift = u->shift;
+		return diff && u->diff_unit ? u->diff_unit : u->unit;
 	}
 	return "";
 }
@@ -293,8 +304,8 @@ static void chan_label(struct iio_channel *ch, char *buf, size_t size)
 
 /*
  * A CHANNEL argument names a channel by its id ("temp1", "temp1-temp2",
- * "count68"), its label ("temperature 1", "temperature-1") or its label
- * up to " (" ("volume" for "volume (litres)").
+ * "volume"), its label ("temperature 1", "temperature-1") or its label
+ * up to " (" ("supply" for a devicetree label "supply (T1)").
  */
 static bool chan_matches(const char *id, const char *label, const char *want)
 {

@@ -6,7 +6,7 @@
  *   kmpctl [OPTIONS] list                     the meters of this machine
  *   kmpctl [OPTIONS] read [CHANNEL...]        channels through libiio, SI units
  *   kmpctl [OPTIONS] reg REG...               any register, through /dev/kmpN
- *   kmpctl [OPTIONS] info                     model, type, revision, serial
+ *   kmpctl [OPTIONS] info                     name, label, serial number
  *   kmpctl [OPTIONS] watch [CHANNEL...]       buffered capture, scan by scan
  * Directly on a serial port (USB IR heads, no driver):
  *   kmpctl --tty DEV [OPTIONS] read REG...    (reg REG... is the same)
@@ -21,9 +21,9 @@
  * (absent in the meter, timeout, bad frames, no meter) or a frame does not
  * decode, 2 for a bad command line.
  *
- * Not in --help (test helpers): `kmpctl ioctl-test /dev/kmpN` checks the
- * ioctl's handling of bad arguments; `kmpctl --selftest-json FILE` and
- * `--selftest-json-lines FILE` check that FILE is strict JSON.
+ * Not in --help (test helpers): `kmpctl --selftest-json FILE` and
+ * `--selftest-json-lines FILE` check that FILE is strict JSON.  (The
+ * ioctl's test is a test program: tests/tools/kmp-ioctl-test.c.)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -47,19 +47,21 @@ static const char usage_text[] =
 "       kmpctl [OPTIONS] decode HEX...\n"
 "\n"
 "Commands (meters bound to the kamstrup-kmp driver):\n"
-"  list            the meters: IIO device, model, label, serial number and\n"
-"                  character device (/dev/kmpN)\n"
+"  list            the meters: IIO device, name (the model), label, serial\n"
+"                  number and character device (/dev/kmpN)\n"
 "  read [CHANNEL...]\n"
 "                  channel values through libiio, (raw + offset) * scale in\n"
-"                  SI units: J, W, °C, K, l, l/h; all channels by default.\n"
-"                  CHANNEL is an IIO channel (energy, power, temp1, temp2,\n"
-"                  temp1-temp2, count74, count68) or its label (\"heat energy\",\n"
-"                  temperature-1, volume)\n"
+"                  SI units: J, W, °C, K, l, l/h, Pa; all channels by\n"
+"                  default. CHANNEL is an IIO channel (energy, power, temp1,\n"
+"                  temp2, temp1-temp2, volume, volumeflow; count68, count74\n"
+"                  on kernels without volume channels) or its label\n"
+"                  (\"heat energy\", temperature-1, flow)\n"
 "  reg REG...      any registers through the driver's ioctl on /dev/kmpN\n"
 "                  (8 per call, repeated ids once): status, the meter's unit\n"
 "                  and the exact decimal value. REG is hex (0x003c), decimal\n"
 "                  (60) or a register name (heat-energy, temperature-1, ...)\n"
-"  info            model, meter type, software revision, serial number\n"
+"  info            IIO device, name, label, serial number, character device,\n"
+"                  sampling frequency\n"
 "  watch [CHANNEL...]\n"
 "                  enable the IIO buffer and print each scan as the driver\n"
 "                  reads the meter, with its timestamp, until Ctrl-C (or\n"
@@ -202,7 +204,7 @@ static int parse_register(const char *s, u16 *reg)
 	if (ret == -EINVAL && ((*s >= 'a' && *s <= 'z') ||
 			       (*s >= 'A' && *s <= 'Z'))) {
 		for (r = 0; r <= 0xffff; r++) {
-			const char *name = kmp_register_name(r);
+			const char *name = kmpctl_reg_name(r);
 
 			if (name && kmpctl_name_matches(s, name)) {
 				*reg = r;
@@ -457,7 +459,7 @@ static void set_field(struct output_field *f, const char *key,
 
 static int cmd_info(const struct kmpctl_opts *opts, int argc, char **argv)
 {
-	struct output_field fl[9];
+	struct output_field fl[6];
 	struct kmpctl_devsrc *src;
 	const struct kmpctl_dev *d;
 	char chardev[64] = "";
@@ -481,25 +483,21 @@ static int cmd_info(const struct kmpctl_opts *opts, int argc, char **argv)
 	d = &src->devs[idx];
 	if (*d->misc)
 		snprintf(chardev, sizeof(chardev), "/dev/%s", d->misc);
+	/*
+	 * The driver logs the meter's type and revision at probe; it keeps
+	 * no attribute for them (kmpctl --tty DEV info asks the meter)
+	 */
 	set_field(&fl[0], "device", "IIO device", d->id);
 	set_field(&fl[1], "name", "name", d->name);
 	set_field(&fl[2], "label", "label", d->label);
 	fl[2].nullable = true;
-	set_field(&fl[3], "model", "model", "");
-	errors += read_field(src, idx, "meter_model", false, &fl[3]);
-	set_field(&fl[4], "type", "meter type", "");
-	errors += read_field(src, idx, "meter_type", false, &fl[4]);
-	fl[4].number = false;	/* "0x0034" */
-	set_field(&fl[5], "revision", "revision", "");
-	errors += read_field(src, idx, "meter_revision", false, &fl[5]);
-	fl[5].number = false;
-	set_field(&fl[6], "serial", "serial number", "");
-	errors += read_field(src, idx, "serial_number", false, &fl[6]);
-	set_field(&fl[7], "chardev", "char device", chardev);
-	fl[7].nullable = true;
-	set_field(&fl[8], "sampling_frequency", "sampling freq. (Hz)", "");
-	errors += read_field(src, idx, "sampling_frequency", true, &fl[8]);
-	output_fields(stdout, opts->format, fl, 9);
+	set_field(&fl[3], "serial", "serial number", "");
+	errors += read_field(src, idx, "serialnumber", false, &fl[3]);
+	set_field(&fl[4], "chardev", "char device", chardev);
+	fl[4].nullable = true;
+	set_field(&fl[5], "sampling_frequency", "sampling freq. (Hz)", "");
+	errors += read_field(src, idx, "sampling_frequency", true, &fl[5]);
+	output_fields(stdout, opts->format, fl, ARRAY_SIZE(fl));
 	fflush(stdout);
 	src->close(src);
 	return errors ? KMPCTL_EXIT_FAIL : KMPCTL_EXIT_OK;
@@ -536,14 +534,11 @@ static int cmd_list(const struct kmpctl_opts *opts, int argc, char **argv)
 		if (*d->misc)
 			snprintf(chardev, sizeof(chardev), "/dev/%s", d->misc);
 		set_field(&r[0], "device", "DEVICE", d->id);
-		set_field(&r[1], "model", "MODEL", d->name);
-		if (src->attr_read(src, i, "meter_model", r[1].val,
-				   sizeof(r[1].val)))
-			snprintf(r[1].val, sizeof(r[1].val), "%s", d->name);
+		set_field(&r[1], "name", "NAME", d->name);
 		set_field(&r[2], "label", "LABEL", d->label);
 		r[2].nullable = true;
 		set_field(&r[3], "serial", "SERIAL", "");
-		errors += read_field(src, i, "serial_number", false, &r[3]);
+		errors += read_field(src, i, "serialnumber", false, &r[3]);
 		set_field(&r[4], "chardev", "CHARDEV", chardev);
 		r[4].nullable = true;
 		n++;
@@ -573,7 +568,6 @@ static const struct {
 	{ "reg", cmd_reg, true, true, false },
 	{ "info", cmd_info, true, true, false },
 	{ "watch", kmpctl_cmd_watch, false, true, true },
-	{ "ioctl-test", kmpctl_cmd_ioctl_test, false, false, false },
 };
 
 enum {

@@ -20,6 +20,18 @@
 
 #define KMPCTL_NAME	"kmpctl"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
+/* The name of a register the core knows ("heat energy"), or NULL */
+static inline const char *kmpctl_reg_name(u16 id)
+{
+	const struct kmp_register *r = kmp_register(id);
+
+	return r ? r->name : NULL;
+}
+
 /* Exit statuses */
 #define KMPCTL_EXIT_OK		0	/* every value asked for was read */
 #define KMPCTL_EXIT_FAIL	1	/* a value could not be read, bad frame */
@@ -87,7 +99,7 @@ struct kmpctl_transport {
 
 /*
  * An IIO device as kmpctl lists it.  A meter is a device of this driver:
- * named multical-402/403/603 or kmp, or with a meter_model attribute.
+ * named multical-402/403/603, or (locally) bound to kamstrup-kmp.
  */
 struct kmpctl_dev {
 	char id[32];		/* "iio:device0" */
@@ -117,6 +129,7 @@ struct kmpctl_devsrc {
 #define KMPCTL_SYSFS_IIO	"/sys/bus/iio/devices"
 int kmpctl_sysfs_open(struct kmpctl_devsrc **src);
 bool kmpctl_is_meter_name(const char *name);
+bool kmpctl_sysfs_is_meter(const char *id);
 bool kmpctl_loose_eq(const char *a, const char *b, size_t blen);
 int kmpctl_select_device(const struct kmpctl_dev *devs, unsigned int n,
 			 const char *want, const char *where);
@@ -132,8 +145,6 @@ int kmpctl_cmd_watch(const struct kmpctl_opts *opts, int argc, char **argv);
 
 /* chardev.c: the driver's /dev/kmpN */
 struct kmpctl_transport *kmpctl_chardev_open(const char *path, int *err);
-int kmpctl_cmd_ioctl_test(const struct kmpctl_opts *opts, int argc,
-			  char **argv);
 
 /* json.c: strict JSON (RFC 8259) checker, for tests without python */
 int kmpctl_json_check_file(const char *path, bool lines);

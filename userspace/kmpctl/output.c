@@ -142,7 +142,7 @@ static const char *result_status(const struct kmpctl_result *r)
 
 static void json_result(FILE *f, const struct kmpctl_result *r)
 {
-	const char *name = kmp_register_name(r->reg);
+	const char *name = kmpctl_reg_name(r->reg);
 
 	fprintf(f, "{\"register\": %u, \"id\": \"0x%04x\", \"name\": ",
 		r->reg, r->reg);
@@ -184,7 +184,7 @@ void output_csv_header(FILE *f)
 
 void output_csv_row(FILE *f, const struct kmpctl_result *r)
 {
-	const char *name = kmp_register_name(r->reg);
+	const char *name = kmpctl_reg_name(r->reg);
 	char num[KMP_VALUE_STR_MAX], ubuf[16];
 
 	fprintf(f, "0x%04x,", r->reg);
@@ -230,13 +230,13 @@ void output_registers(FILE *f, enum kmpctl_format fmt,
 	}
 
 	for (i = 0; i < n; i++) {
-		const char *name = kmp_register_name(res[i].reg);
+		const char *name = kmpctl_reg_name(res[i].reg);
 
 		if (name && (int)strlen(name) > w)
 			w = strlen(name);
 	}
 	for (i = 0; i < n; i++) {
-		const char *name = kmp_register_name(res[i].reg);
+		const char *name = kmpctl_reg_name(res[i].reg);
 		char text[KMP_VALUE_STR_MAX + 32];
 
 		if (!res[i].err)
@@ -592,7 +592,7 @@ void output_list(FILE *f, enum kmpctl_format fmt,
 		 struct output_field (*rows)[5], unsigned int n)
 {
 	static const char *const titles[5] = {
-		"DEVICE", "MODEL", "LABEL", "SERIAL", "CHARDEV",
+		"DEVICE", "NAME", "LABEL", "SERIAL", "CHARDEV",
 	};
 	int w[5];
 	unsigned int i, c;
@@ -612,7 +612,7 @@ void output_list(FILE *f, enum kmpctl_format fmt,
 		fputs("]\n", f);
 		return;
 	case KMPCTL_FMT_CSV:
-		fputs("device,model,label,serial,chardev\n", f);
+		fputs("device,name,label,serial,chardev\n", f);
 		for (i = 0; i < n; i++) {
 			for (c = 0; c < 5; c++) {
 				fputs(c ? "," : "", f);

@@ -3,14 +3,15 @@
  * kmpctl: the meters of this machine, from sysfs.
  *
  * /sys/bus/iio/devices/iio:deviceN is an IIO device; it is a meter when its
- * name is one the kamstrup-kmp driver gives (multical-402, multical-403,
- * multical-603, kmp) or when it has a meter_model attribute.  Its character
- * device for register reads is the misc device that is its child in sysfs,
- * /sys/bus/iio/devices/iio:deviceN/misc/kmpN, i.e. /dev/kmpN.
+ * name is a model the kamstrup-kmp driver binds to (multical-402,
+ * multical-403, multical-603) or when its parent device is bound to that
+ * driver.  Its character device for register reads is the misc device that
+ * is its child in sysfs, /sys/bus/iio/devices/iio:deviceN/misc/kmpN, i.e.
+ * /dev/kmpN.
  *
  * list, info and reg use sysfs rather than libiio on the local machine:
- * creating a libiio context reads every channel's scale, which for this
- * driver is a meter transaction, and listing the meters needs none.
+ * they work without libiio, and the only attribute they read that may
+ * talk to the meter is serialnumber (one bounded transaction, once).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,8 +24,11 @@
 #include "kmpctl.h"
 
 static const char *const meter_names[] = {
-	"multical-402", "multical-403", "multical-603", "kmp",
+	"multical-402", "multical-403", "multical-603",
 };
+
+/* The driver's name, as its parent device's driver link shows it */
+#define KMPCTL_DRIVER	"kamstrup-kmp"
 
 bool kmpctl_is_meter_name(const char *name)
 {
@@ -34,6 +38,23 @@ bool kmpctl_is_meter_name(const char *name)
 		if (!strcmp(name, meter_names[i]))
 			return true;
 	return false;
+}
+
+/* The IIO device @id (iio:deviceN) of this machine is the driver's */
+bool kmpctl_sysfs_is_meter(const char *id)
+{
+	char path[256], target[256];
+	const char *base;
+	ssize_t n;
+
+	/* The IIO device's directory is a child of the serdev device's */
+	snprintf(path, sizeof(path), "%s/%s/../driver", KMPCTL_SYSFS_IIO, id);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = 0;
+	base = strrchr(target, '/');
+	return !strcmp(base ? base + 1 : target, KMPCTL_DRIVER);
 }
 
 /* The content of a (sysfs) file, trailing whitespace removed; 0 or -errno */
@@ -139,10 +160,8 @@ int kmpctl_sysfs_open(struct kmpctl_devsrc **srcp)
 		if (sysfs_attr_read(src, src->n - 1, "label", dev->label,
 				    sizeof(dev->label)))
 			dev->label[0] = 0;
-		snprintf(path, sizeof(path), "%s/%s/meter_model",
-			 KMPCTL_SYSFS_IIO, dev->id);
 		dev->meter = kmpctl_is_meter_name(dev->name) ||
-			     !access(path, F_OK);
+			     kmpctl_sysfs_is_meter(dev->id);
 		snprintf(path, sizeof(path), "%s/%s/misc", KMPCTL_SYSFS_IIO,
 			 dev->id);
 		kmpctl_first_entry(path, dev->misc, sizeof(dev->misc));

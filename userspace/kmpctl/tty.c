@@ -10,8 +10,9 @@
  * echo of the previous request), send the request, then feed what arrives
  * to the core's parser until a frame is complete or the attempt's deadline
  * passes.  The parser discards the optical echo and noise before the
- * reply's start byte.  The deadline is the wire time of the longest request
- * and reply at 11 bit times per byte plus the meter's turnaround budget.
+ * reply's start byte.  The deadline is the wire time of the request (its
+ * actual length) and of the longest reply at 11 bit times per byte, plus
+ * the meter's turnaround budget.
  * A timeout or a bad frame (CRC, framing, a reply that does not answer the
  * request) is retried a bounded number of times.
  */
@@ -113,12 +114,15 @@ static int tty_write_all(int fd, const u8 *buf, size_t len, long long deadline)
 	return 0;
 }
 
-/* Per-attempt timeout: wire time of request and reply plus turnaround */
-static long long tty_attempt_ms(const struct tty_transport *tt,
+/*
+ * Per-attempt timeout: wire time of the request (@len bytes as sent) and of
+ * the longest reply for @n registers, plus the turnaround
+ */
+static long long tty_attempt_ms(const struct tty_transport *tt, size_t len,
 				unsigned int n)
 {
 	const struct kmpctl_opts *o = tt->opts;
-	size_t bytes = kmp_request_len_max(n) + kmp_reply_len_max(n);
+	size_t bytes = len + kmp_reply_len_max(n);
 
 	if (o->timeout_ms >= 0)
 		return o->timeout_ms;
@@ -224,7 +228,7 @@ static int tty_transaction(struct tty_transport *tt, const u8 *req,
 			   tty_check_fn check, void *ctx, const char *what)
 {
 	const struct kmpctl_opts *o = tt->opts;
-	long long timeout = tty_attempt_ms(tt, n);
+	long long timeout = tty_attempt_ms(tt, len, n);
 	struct kmp_rx rx;
 	struct kmp_frame frame;
 	unsigned int attempt;
