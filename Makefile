@@ -51,8 +51,9 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
-	@sed -n '/^# ---- DKMS/,/^# The version/p' Makefile | sed '1d;$$d' | \
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@echo
+	@sed -n '/^#   make dkms-install/,/^#   make build.arm64.kmpctl/p' Makefile | \
 		sed 's/^# \{0,1\}//'
 
 userspace: $(O_USER)/kmpctl $(O_USER)/kmp-sim $(O_USER)/kmp-unit-tests \

@@ -183,7 +183,7 @@ want_line "iio:device0,temp1,temperature 1,ok,12.4,°C,12400,1,,"
 want_line "iio:device0,temp2,temperature 2,ok,-3.25,°C,-3250,1,,"
 want_line "iio:device0,temp1-temp2,temperature difference,ok,15.65,K,15650,1,,"
 want_line "iio:device0,$FLOW,flow,ok,130,l/h,130,1,,"
-want_line "iio:device0,$VOL,volume,ok,1875560,l,1875560000,0.001000,,"
+want_line "iio:device0,$VOL,volume,ok,1875560,l,1875560000,0.001,,"
 finish
 
 start "read --json is valid JSON with the values"

@@ -451,8 +451,8 @@ static int kmp_parse_channels(struct kmp_meter *m,
 	struct device *dev = &m->serdev->dev;
 	struct fwnode_handle *child;
 	struct iio_chan_spec *chans;
+	unsigned int i, nodes = 0;
 	const char *label;
-	unsigned int i;
 	int ret;
 	u32 reg;
 
@@ -462,6 +462,7 @@ static int kmp_parse_channels(struct kmp_meter *m,
 		return -ENOMEM;
 
 	device_for_each_child_node(dev, child) {
+		nodes++;
 		if (!fwnode_name_eq(child, "channel")) {
 			fwnode_handle_put(child);
 			return dev_err_probe(dev, -EINVAL,
@@ -482,7 +483,8 @@ static int kmp_parse_channels(struct kmp_meter *m,
 			return ret;
 		}
 	}
-	for (i = 0; !m->nchans && i < model->nregs; i++) {
+	/* No channel nodes: the model's channels */
+	for (i = 0; !nodes && i < model->nregs; i++) {
 		ret = kmp_add_channel(m, &chans[i], model->regs[i], NULL);
 		if (ret)
 			return ret;
