@@ -443,6 +443,9 @@ static int kmp_add_channel(struct kmp_meter *m, struct iio_chan_spec *chan,
 	return 0;
 }
 
+static const struct iio_chan_spec kmp_timestamp_chan =
+	IIO_CHAN_SOFT_TIMESTAMP(0);
+
 /* The channel@<register> nodes, or the model's channels if there are none */
 static int kmp_parse_channels(struct kmp_meter *m,
 			      const struct kmp_model *model,
@@ -490,7 +493,7 @@ static int kmp_parse_channels(struct kmp_meter *m,
 			return ret;
 	}
 
-	chans[m->nchans] = (struct iio_chan_spec)IIO_CHAN_SOFT_TIMESTAMP(0);
+	chans[m->nchans] = kmp_timestamp_chan;
 	chans[m->nchans].scan_index = m->nchans;
 	*channels = chans;
 	return 0;

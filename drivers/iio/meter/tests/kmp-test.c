@@ -997,7 +997,7 @@ static struct kunit_case kmp_core_test_cases[] = {
 };
 
 static struct kunit_suite kmp_core_test_suite = {
-	.name = "kamstrup-kmp-core",
+	.name = "kamstrup-kmp-protocol",
 	.test_cases = kmp_core_test_cases,
 };
 
