@@ -525,6 +525,8 @@ static void kmp_hello(struct kmp_meter *m)
 	mutex_unlock(&m->lock);
 }
 
+static const struct kmp_model kmp_multical_403;
+
 static int kmp_probe(struct serdev_device *serdev)
 {
 	struct device *dev = &serdev->dev;
@@ -535,9 +537,8 @@ static int kmp_probe(struct serdev_device *serdev)
 	u32 baud = KMP_DEFAULT_BAUD;
 	int ret;
 
-	model = device_get_match_data(dev);
-	if (!model)
-		return -ENODEV;
+	/* Without match data (a software node), the MULTICAL 403 it falls back to */
+	model = device_get_match_data(dev) ?: &kmp_multical_403;
 	indio_dev = devm_iio_device_alloc(dev, sizeof(*m));
 	if (!indio_dev)
 		return -ENOMEM;

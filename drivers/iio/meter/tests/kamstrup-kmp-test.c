@@ -18,6 +18,7 @@
 
 #include <kunit/test.h>
 #include <linux/device.h>
+#include <linux/fs.h>
 #include <linux/iio/iio.h>
 #include <linux/kamstrup-kmp.h>
 #include <linux/kthread.h>
@@ -740,7 +741,7 @@ static void kmp_drv_test_batching(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, 0x3f, IIO_CHAN_INFO_RAW, &val, &val2),
 			IIO_VAL_INT_64);
 	KUNIT_EXPECT_EQ(test, (s64)((u64)(u32)val2 << 32 | (u32)val),
-			4294967295LL * 3600000000LL);
+			(s64)4294967295ULL * 3600000000LL);
 
 	/* A register the meter lacks: -ENODATA for that channel alone */
 	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, 0x5c, IIO_CHAN_INFO_RAW, &val, &val2),
@@ -849,7 +850,7 @@ static void kmp_drv_test_buffer_scan(struct kunit *test)
 	bitmap_set(mask, 0, 7);
 	/* What the poller does with an active scan mask, once */
 	indio_dev->active_scan_mask = mask;
-	f->m->period_ms = KMP_MAX_PERIOD_MS;
+	f->m->period_ms = (24 * 3600 * 1000);
 	f->m->poll_work.work.func(&f->m->poll_work.work);
 	cancel_delayed_work_sync(&f->m->poll_work);
 	indio_dev->active_scan_mask = NULL;
