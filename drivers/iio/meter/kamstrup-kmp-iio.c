@@ -398,7 +398,7 @@ static int kmp_add_channel(struct kmp_meter *m, struct iio_chan_spec *chan,
 	struct device *dev = &m->serdev->dev;
 	const struct kmp_iio_type *t;
 	const struct kmp_register *reg;
-	unsigned int i = m->nchans;
+	unsigned int i;
 
 	reg = id <= U16_MAX ? kmp_register(id) : NULL;
 	if (!reg)
@@ -415,6 +415,7 @@ static int kmp_add_channel(struct kmp_meter *m, struct iio_chan_spec *chan,
 				     KMP_MAX_CHANNELS);
 
 	t = &kmp_iio_types[reg->quantity];
+	i = m->nchans;
 	m->chans[i].reg = reg;
 	m->chans[i].label = label ?: reg->name;
 	*chan = (struct iio_chan_spec) {
@@ -452,10 +453,9 @@ static int kmp_parse_channels(struct kmp_meter *m,
 			      struct iio_chan_spec **channels)
 {
 	struct device *dev = &m->serdev->dev;
-	struct fwnode_handle *child;
 	struct iio_chan_spec *chans;
-	unsigned int i, nodes = 0;
 	const char *label;
+	unsigned int i;
 	int ret;
 	u32 reg;
 
@@ -464,31 +464,26 @@ static int kmp_parse_channels(struct kmp_meter *m,
 	if (!chans)
 		return -ENOMEM;
 
-	device_for_each_child_node(dev, child) {
-		nodes++;
-		if (!fwnode_name_eq(child, "channel")) {
-			fwnode_handle_put(child);
+	/* No channel nodes: the model's channels */
+	if (!device_get_child_node_count(dev)) {
+		for (i = 0; i < model->nregs; i++) {
+			ret = kmp_add_channel(m, &chans[i], model->regs[i], NULL);
+			if (ret)
+				return ret;
+		}
+	}
+	device_for_each_child_node_scoped(dev, child) {
+		if (!fwnode_name_eq(child, "channel"))
 			return dev_err_probe(dev, -EINVAL,
 					     "unexpected child node %pfwP\n",
 					     child);
-		}
 		ret = fwnode_property_read_u32(child, "reg", &reg);
-		if (ret) {
-			fwnode_handle_put(child);
+		if (ret)
 			return dev_err_probe(dev, ret, "%pfwP: bad reg\n",
 					     child);
-		}
 		label = NULL;
 		fwnode_property_read_string(child, "label", &label);
 		ret = kmp_add_channel(m, &chans[m->nchans], reg, label);
-		if (ret) {
-			fwnode_handle_put(child);
-			return ret;
-		}
-	}
-	/* No channel nodes: the model's channels */
-	for (i = 0; !nodes && i < model->nregs; i++) {
-		ret = kmp_add_channel(m, &chans[i], model->regs[i], NULL);
 		if (ret)
 			return ret;
 	}

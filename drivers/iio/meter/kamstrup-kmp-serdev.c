@@ -248,27 +248,35 @@ static int kmp_check_serial(const struct kmp_frame *frame, void *ctx)
 	return kmp_decode_serial(frame, ctx) ? -EBADMSG : 0;
 }
 
+/*
+ * An identity request (no arguments) in one attempt, bounded by the
+ * turnaround and reply time: a sleeping meter costs one timeout, not three.
+ */
+static int kmp_ask_once(struct kmp_meter *m,
+			int (*build)(u8 *buf, size_t size, u8 addr),
+			int (*check)(const struct kmp_frame *frame, void *ctx),
+			void *out)
+{
+	u8 req[KMP_REQUEST_MAX];
+	int len;
+
+	len = build(req, sizeof(req), m->addr);
+	if (len < 0)
+		return len;
+	return kmp_xfer(m, req, len, KMP_IDENT_REPLY_MAX, 1, check, out);
+}
+
 /**
  * kmp_read_serial() - ask the meter for its serial number, once
  * @m: meter
  * @serial: set to the serial number
- *
- * One attempt, bounded by the turnaround and reply time: a sleeping meter
- * costs one timeout, not three.
  *
  * Context: holds @m->lock.
  * Return: 0 or the error of the request.
  */
 int kmp_read_serial(struct kmp_meter *m, u32 *serial)
 {
-	u8 req[KMP_REQUEST_MAX];
-	int len;
-
-	len = kmp_build_get_serial(req, sizeof(req), m->addr);
-	if (len < 0)
-		return len;
-	return kmp_xfer(m, req, len, KMP_IDENT_REPLY_MAX, 1, kmp_check_serial,
-			serial);
+	return kmp_ask_once(m, kmp_build_get_serial, kmp_check_serial, serial);
 }
 
 /**
@@ -281,14 +289,7 @@ int kmp_read_serial(struct kmp_meter *m, u32 *serial)
  */
 int kmp_read_type(struct kmp_meter *m, struct kmp_type *type)
 {
-	u8 req[KMP_REQUEST_MAX];
-	int len;
-
-	len = kmp_build_get_type(req, sizeof(req), m->addr);
-	if (len < 0)
-		return len;
-	return kmp_xfer(m, req, len, KMP_IDENT_REPLY_MAX, 1, kmp_check_type,
-			type);
+	return kmp_ask_once(m, kmp_build_get_type, kmp_check_type, type);
 }
 
 /**

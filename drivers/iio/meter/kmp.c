@@ -591,22 +591,32 @@ EXPORT_SYMBOL_IF_KUNIT(kmp_value_to_string);
  * same number.
  *
  * Return: 0; -EINVAL if the unit code has no conversion; -ERANGE if the
- * value is not a whole number of 10^@exp base units or does not fit an s64.
+ * value is not a whole number of 10^@exp base units or does not fit an s64,
+ * or (only above 10^14 with decimals left after the trailing zeros) if the
+ * mantissa times the unit's factor does not fit 64 bits.
  */
 int kmp_value_to_base(const struct kmp_value *v, int exp, s64 *out)
 {
 	const struct kmp_unit *u = kmp_unit(v->unit);
-	u64 m = v->mantissa;
+	u64 m = v->mantissa, q;
 	u32 rem;
 	int e;
 
 	if (!u || u->quantity == KMP_QTY_NONE)
 		return -EINVAL;
-	/* v = m * mult * 10^(e + exp) base units: m * mult fits 96 bits */
+	/* The value is m * mult * 10^e units of 10^exp base units */
+	e = kmp_value_exponent(v) + u->exp - exp;
+	/* Trailing zeros first: an 8-byte mantissa may need the room */
+	while (e < 0 && m) {
+		q = div_u64_rem(m, 10, &rem);
+		if (rem)
+			break;
+		m = q;
+		e++;
+	}
 	if (m && u->mult > U64_MAX / m)
 		return -ERANGE;
 	m *= u->mult;
-	e = kmp_value_exponent(v) + u->exp - exp;
 	for (; e < 0 && m; e++) {
 		m = div_u64_rem(m, 10, &rem);
 		if (rem)

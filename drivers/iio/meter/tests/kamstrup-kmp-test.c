@@ -260,10 +260,10 @@ static const struct software_node kmp_fake_node = {
  * A fake controller with the scripted meter, the driver bound to it with
  * @node's properties (and @children's channel nodes).
  */
-static struct kmp_fake *kmp_fake_setup_asleep(struct kunit *test,
-					      const struct software_node *node,
-					      const struct software_node *const *children,
-					      bool asleep)
+static struct kmp_fake *kmp_fake_bind(struct kunit *test,
+				      const struct software_node *node,
+				      const struct software_node *const *children,
+				      bool asleep, int *probe_ret)
 {
 	struct serdev_controller *ctrl;
 	struct device *parent;
@@ -312,12 +312,24 @@ static struct kmp_fake *kmp_fake_setup_asleep(struct kunit *test,
 		f->script[f->nscript++] = KMP_FAKE_SILENT;
 	/* Bind the driver as the driver core does for a devicetree match */
 	ret = device_driver_attach(&kmp_driver.driver, &f->serdev->dev);
+	if (probe_ret) {
+		*probe_ret = ret;
+		return f;
+	}
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	f->m = serdev_device_get_drvdata(f->serdev);
 	KUNIT_ASSERT_NOT_NULL(test, f->m);
 	/* The driver's own timeouts, shortened: only silent meters wait */
 	f->m->turnaround_ms = 20;
 	return f;
+}
+
+static struct kmp_fake *kmp_fake_setup_asleep(struct kunit *test,
+					      const struct software_node *node,
+					      const struct software_node *const *children,
+					      bool asleep)
+{
+	return kmp_fake_bind(test, node, children, asleep, NULL);
 }
 
 static struct kmp_fake *kmp_fake_setup(struct kunit *test,
@@ -676,17 +688,20 @@ static const struct software_node kmp_fake_ten_node = {
 	.properties = kmp_fake_ten_props,
 };
 
-#define KMP_FAKE_CHANNEL(_name, _reg, _label)				\
+/* A child node of @_parent: "@_node@@_reg", properties reg and the rest */
+#define KMP_FAKE_NODE(_name, _parent, _node, _reg, ...)			\
 	static const struct property_entry _name##_props[] = {		\
 		PROPERTY_ENTRY_U32("reg", _reg),			\
-		_label,							\
+		__VA_ARGS__,						\
 		{ }							\
 	};								\
 	static const struct software_node _name = {			\
-		.name = "channel@" #_reg,				\
-		.parent = &kmp_fake_ten_node,				\
+		.name = _node "@" #_reg,				\
+		.parent = &(_parent),					\
 		.properties = _name##_props,				\
 	}
+#define KMP_FAKE_CHANNEL(_name, _reg, ...) \
+	KMP_FAKE_NODE(_name, kmp_fake_ten_node, "channel", _reg, __VA_ARGS__)
 
 #define KMP_NO_LABEL	{ }
 KMP_FAKE_CHANNEL(kmp_fake_ch_e1, 0x3c, KMP_NO_LABEL);
@@ -843,6 +858,76 @@ static void kmp_drv_test_echo_noise(struct kunit *test)
 					    &val, &val2), IIO_VAL_INT);
 	KUNIT_EXPECT_EQ(test, val, 2400000);
 	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
+}
+
+/* Probes that must fail, each with the node that makes it fail */
+static const struct property_entry kmp_fake_slow_props[] = {
+	PROPERTY_ENTRY_U32("current-speed", 9600),
+	{ }
+};
+
+static const struct software_node kmp_fake_slow_node = {
+	.name = "meter-9600",
+	.properties = kmp_fake_slow_props,
+};
+
+static const struct software_node kmp_fake_bad_node = {
+	.name = "meter-bad",
+	.properties = kmp_fake_ten_props,
+};
+
+/* 0x3ec (operating hours) has no IIO channel type */
+KMP_FAKE_NODE(kmp_fake_bad_hours, kmp_fake_bad_node, "channel", 0x3ec, KMP_NO_LABEL);
+KMP_FAKE_NODE(kmp_fake_bad_stray, kmp_fake_bad_node, "display", 0x3c, KMP_NO_LABEL);
+KMP_FAKE_NODE(kmp_fake_bad_t1, kmp_fake_bad_node, "channel", 0x56, KMP_NO_LABEL);
+/* Another node name, the same register */
+static const struct software_node kmp_fake_bad_t1_again = {
+	.name = "channel@0056",
+	.parent = &kmp_fake_bad_node,
+	.properties = kmp_fake_bad_t1_props,
+};
+
+static const struct software_node *const kmp_fake_bad_hours_children[] = {
+	&kmp_fake_bad_t1, &kmp_fake_bad_hours, NULL
+};
+
+static const struct software_node *const kmp_fake_bad_stray_children[] = {
+	&kmp_fake_bad_t1, &kmp_fake_bad_stray, NULL
+};
+
+static const struct software_node *const kmp_fake_bad_twice_children[] = {
+	&kmp_fake_bad_t1, &kmp_fake_bad_t1_again, NULL
+};
+
+static void kmp_drv_test_probe_fails(struct kunit *test)
+{
+	static const struct {
+		const struct software_node *node;
+		const struct software_node *const *children;
+	} cases[] = {
+		/* The optical port runs at 1200 or 2400 baud only */
+		{ &kmp_fake_slow_node, NULL },
+		/* A register with no channel type: the register device reads it */
+		{ &kmp_fake_bad_node, kmp_fake_bad_hours_children },
+		/* A child node that is no channel */
+		{ &kmp_fake_bad_node, kmp_fake_bad_stray_children },
+		/* The same register twice */
+		{ &kmp_fake_bad_node, kmp_fake_bad_twice_children },
+	};
+	struct kmp_fake *f;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		f = kmp_fake_bind(test, cases[i].node, cases[i].children, false,
+				  &ret);
+		KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL, "case %u", i);
+		KUNIT_EXPECT_NULL_MSG(test, f->serdev->dev.driver, "case %u", i);
+		/* Refused before a byte went to the meter */
+		KUNIT_EXPECT_EQ_MSG(test, f->nwritten, 0, "case %u", i);
+		kmp_drv_test_exit(test);
+		test->priv = NULL;
+	}
 }
 
 /* Buffered capture: a scan of every channel's raw value, timestamped */
@@ -1094,6 +1179,7 @@ static void kmp_drv_test_ioctl_results(struct kunit *test)
 static struct kunit_case kmp_driver_test_cases[] = {
 	KUNIT_CASE(kmp_drv_test_probe),
 	KUNIT_CASE(kmp_drv_test_probe_asleep),
+	KUNIT_CASE(kmp_drv_test_probe_fails),
 	KUNIT_CASE(kmp_drv_test_identity_error_kept),
 	KUNIT_CASE(kmp_drv_test_one_transaction),
 	KUNIT_CASE(kmp_drv_test_cache_expiry),

@@ -465,6 +465,9 @@ static void kmp_test_to_base(struct kunit *test)
 	kmp_test_base(test, 5, 0x00, (u64)S64_MAX + 1, 0, -ERANGE, 0);
 	kmp_test_base(test, 5, 0x01, (u64)S64_MAX / 10 + 1, 0, -ERANGE, 0);
 	kmp_test_base(test, 9, 0x00, U64_MAX, -4, -ERANGE, 0);		/* mult */
+	/* 10^18 * 10^-15 kWh: the mantissa's zeros go before the factor */
+	kmp_test_base(test, 2, 0x4f, 1000000000000000000ULL, 0, 0, 3600000000LL);
+	kmp_test_base(test, 2, 0x4f, 999999999999999999ULL, 0, -ERANGE, 0);
 	/* Zero is exact whatever the exponent */
 	kmp_test_base(test, 5, 0x3f, 0, 0, 0, 0);
 	kmp_test_base(test, 5, 0x7f, 0, 0, 0, 0);
