@@ -150,4 +150,10 @@ static inline bool kmp_compat_fwnode_name_eq(const struct fwnode_handle *fwnode,
 #define MODULE_IMPORT_NS(ns) MODULE_INFO(import_ns, ns)
 #endif
 
+#if defined(KMP_COMPAT_NO_KUNIT_CASE_SLOW) && IS_ENABLED(CONFIG_KUNIT)
+/* Without the attribute: a slow case is a case */
+#include <kunit/test.h>
+#define KUNIT_CASE_SLOW(test_name) KUNIT_CASE(test_name)
+#endif
+
 #endif /* _KAMSTRUP_KMP_COMPAT_H */

@@ -42,4 +42,9 @@ ifeq ($(call kmp-has,include/linux/module.h,import_ns. __stringify.ns),y)
 kmp-compat-flags += -DKMP_COMPAT_IMPORT_NS_IDENT
 endif
 
+# KUNIT_CASE_SLOW() (6.5; KUnit tests only)
+ifneq ($(call kmp-has,include/kunit/test.h,define KUNIT_CASE_SLOW),y)
+kmp-compat-flags += -DKMP_COMPAT_NO_KUNIT_CASE_SLOW
+endif
+
 subdir-ccflags-y += $(kmp-compat-flags)

@@ -18,12 +18,17 @@
 #include <linux/iio/iio.h>
 #include <linux/kamstrup-kmp.h>
 #include <linux/miscdevice.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/serdev.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "kamstrup-kmp.h"
+
+/* Registers that are no channel: one meter transaction a second at most */
+#define KMP_IOC_INTERVAL_MS	1000
 
 /*
  * The layout of the ioctl's structs has no implicit padding, so 32-bit
@@ -54,53 +59,126 @@ VISIBLE_IF_KUNIT int kmp_ioc_validate(const struct kmp_ioc_read *req)
 }
 EXPORT_SYMBOL_IF_KUNIT(kmp_ioc_validate);
 
-/* Reads the registers of a validated request into it */
+/* The register of a configured channel, served from the channels' cache */
+static struct kmp_channel *kmp_ioc_channel(struct kmp_meter *m, u16 reg)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nchans; i++)
+		if (m->chans[i].reg->id == reg)
+			return &m->chans[i];
+	return NULL;
+}
+
+/*
+ * Locks @m for a request that must ask the meter: not before its turn, at
+ * most one such request every KMP_IOC_INTERVAL_MS per meter, so that
+ * whoever holds the node open cannot keep the meter's optical port (and
+ * battery) busy.  Return: 0 with @m->lock held, or -EINTR without.
+ */
+static int kmp_ioc_lock_turn(struct kmp_meter *m)
+{
+	long wait;
+
+	for (;;) {
+		if (mutex_lock_killable(&m->lock))
+			return -EINTR;
+		wait = (long)(m->ioc_next - jiffies);
+		if (wait <= 0)
+			return 0;
+		mutex_unlock(&m->lock);
+		schedule_timeout_killable(wait);
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+}
+
+static void kmp_ioc_result(struct kmp_ioc_register *r,
+			   const struct kmp_value *v, int status)
+{
+	if (status == -ENODATA) {
+		r->status = KMP_IOC_ABSENT;
+	} else if (status) {
+		r->status = KMP_IOC_ERROR;
+		r->error = status;
+	} else {
+		r->status = KMP_IOC_OK;
+		r->unit = v->unit;
+		r->siex = v->siex;
+		r->len = v->len;
+		r->exponent = kmp_value_exponent(v);
+		r->negative = kmp_value_negative(v);
+		r->mantissa = v->mantissa;
+		kmp_value_to_string(v, r->value, sizeof(r->value));
+	}
+}
+
+/*
+ * Reads the registers of a validated request into it.  Registers that are
+ * channels come from the channels' cache (one refresh serves sysfs and
+ * this call alike); the others are read in one request, rate limited.
+ */
 VISIBLE_IF_KUNIT int kmp_ioc_read_registers(struct kmp_meter *m,
 					    struct kmp_ioc_read *req)
 {
 	struct kmp_value vals[KMP_MAX_REGS];
 	u16 regs[KMP_MAX_REGS];
 	unsigned int i, j, n = 0;
-	int ret;
+	bool cached = false;
+	int ret = 0;
 
 	/* Each id once: a repeated one is answered from the same read */
 	for (i = 0; i < req->count; i++) {
-		for (j = 0; j < n; j++)
-			if (regs[j] == req->regs[i].reg)
-				break;
+		u16 reg = req->regs[i].reg;
+
+		if (kmp_ioc_channel(m, reg)) {
+			cached = true;
+			continue;
+		}
+		for (j = 0; j < n && regs[j] != reg; j++)
+			;
 		if (j == n)
-			regs[n++] = req->regs[i].reg;
+			regs[n++] = reg;
 	}
 
-	mutex_lock(&m->lock);
-	ret = kmp_read_registers(m, regs, n, vals);
-	mutex_unlock(&m->lock);
-	if (ret == -ENODEV || ret == -EINTR || ret == -ERESTARTSYS)
-		return ret == -ENODEV ? ret : -EINTR;
-
+	if (n)
+		ret = kmp_ioc_lock_turn(m);
+	else if (mutex_lock_killable(&m->lock))
+		ret = -EINTR;
+	if (ret)
+		return ret;
+	if (cached)
+		ret = kmp_refresh(m, NULL);
+	/* A meter that failed the refresh is not asked again at once */
+	if (!ret && n && cached && m->cache_valid) {
+		for (i = 0; i < m->nchans; i++)
+			if (m->chans[i].status == -ETIMEDOUT ||
+			    m->chans[i].status == -EBADMSG)
+				ret = m->chans[i].status;
+	}
+	if (!ret && n) {
+		ret = kmp_read_registers(m, regs, n, vals);
+		m->ioc_next = jiffies + msecs_to_jiffies(KMP_IOC_INTERVAL_MS);
+	}
 	for (i = 0; i < req->count; i++) {
 		struct kmp_ioc_register *r = &req->regs[i];
-		const struct kmp_value *v;
+		const struct kmp_channel *c = kmp_ioc_channel(m, r->reg);
 
+		if (c) {
+			kmp_ioc_result(r, &c->val, c->status);
+			continue;
+		}
 		for (j = 0; regs[j] != r->reg; j++)
 			;
-		v = &vals[j];
-		if (ret) {
-			r->status = KMP_IOC_ERROR;
-			r->error = ret;
-		} else if (!v->present) {
-			r->status = KMP_IOC_ABSENT;
-		} else {
-			r->status = KMP_IOC_OK;
-			r->unit = v->unit;
-			r->siex = v->siex;
-			r->len = v->len;
-			r->exponent = kmp_value_exponent(v);
-			r->negative = kmp_value_negative(v);
-			r->mantissa = v->mantissa;
-			kmp_value_to_string(v, r->value, sizeof(r->value));
-		}
+		if (!ret && !vals[j].present)
+			kmp_ioc_result(r, &vals[j], vals[j].error ?: -ENODATA);
+		else
+			kmp_ioc_result(r, &vals[j], ret);
 	}
+	mutex_unlock(&m->lock);
+	/* The call fails as a whole when the transaction could not be done */
+	if (ret == -ENODEV || ret == -EINTR || ret == -EIO)
+		return ret;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(kmp_ioc_read_registers);
@@ -180,6 +258,7 @@ int kmp_cdev_register(struct kmp_meter *m)
 	struct device *dev = &m->serdev->dev;
 	int ret;
 
+	m->ioc_next = jiffies;
 	snprintf(m->misc_name, sizeof(m->misc_name), "kmp%d",
 		 iio_device_id(m->indio_dev));
 	m->misc.minor = MISC_DYNAMIC_MINOR;

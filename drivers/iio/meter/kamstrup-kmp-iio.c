@@ -102,45 +102,69 @@ static const struct kmp_iio_type *kmp_chan_iio(const struct kmp_channel *c)
 	return &kmp_iio_types[c->reg->quantity];
 }
 
-/* Errors worth keeping for the cache's lifetime: what the meter said */
+/* What the meter said (or did not): kept for the cache's lifetime */
 static bool kmp_cacheable(int status)
 {
 	return !status || status == -ENODATA || status == -ETIMEDOUT ||
-	       status == -EBADMSG;
+	       status == -EBADMSG || status == -EOVERFLOW;
 }
 
-/*
- * Brings every channel's value up to date: from the cache while it is
- * valid, else from the meter.  Per-channel results are in their status.
+/* A meter's failure to answer a request: not worth asking again at once */
+static bool kmp_meter_failed(int ret)
+{
+	return ret == -ETIMEDOUT || ret == -EBADMSG;
+}
+
+/**
+ * kmp_refresh() - bring channel values up to date
+ * @m: meter
+ * @mask: the channels to read from the meter now, by index; NULL: all of
+ *	  them, and only when the cache has expired
+ *
+ * Reads in as few requests as possible.  Per-channel results are in their
+ * status.  Once the meter fails a request, the remaining channels share
+ * its error without asking again: a silent meter costs one request's
+ * attempts whatever the channel count.
+ *
+ * Context: holds @m->lock.
+ * Return: 0, or -ENODEV, -EINTR or -EIO when the transaction itself could
+ * not be done (nothing is cached then).
  */
-static int kmp_refresh(struct kmp_meter *m, bool force)
+int kmp_refresh(struct kmp_meter *m, const unsigned long *mask)
 {
 	struct kmp_value vals[KMP_MAX_REGS];
+	unsigned int idx[KMP_MAX_REGS];
 	u16 regs[KMP_MAX_REGS];
-	unsigned int i, j, n;
+	unsigned int i = 0, j, n;
 	bool keep = true;
-	int ret;
+	int ret = 0;
 
 	lockdep_assert_held(&m->lock);
 
-	if (!force && m->cache_valid && time_before(jiffies, m->cache_expires))
+	if (!mask && m->cache_valid && time_before(jiffies, m->cache_expires))
 		return 0;
 
 	m->cache_valid = false;
-	for (i = 0; i < m->nchans; i += n) {
-		n = min_t(unsigned int, m->nchans - i, KMP_MAX_REGS);
-		for (j = 0; j < n; j++)
-			regs[j] = m->chans[i + j].reg->id;
-		ret = kmp_read_registers(m, regs, n, vals);
-		if (ret == -ENODEV)
+	while (i < m->nchans) {
+		for (n = 0; i < m->nchans && n < KMP_MAX_REGS; i++) {
+			if (mask && !test_bit(i, mask))
+				continue;
+			idx[n] = i;
+			regs[n++] = m->chans[i].reg->id;
+		}
+		if (!n)
+			break;
+		if (!kmp_meter_failed(ret))
+			ret = kmp_read_registers(m, regs, n, vals);
+		if (ret && !kmp_meter_failed(ret))
 			return ret;
 		for (j = 0; j < n; j++) {
-			struct kmp_channel *c = &m->chans[i + j];
+			struct kmp_channel *c = &m->chans[idx[j]];
 
 			if (ret)
 				c->status = ret;
 			else if (!vals[j].present)
-				c->status = -ENODATA;
+				c->status = vals[j].error ?: -ENODATA;
 			else
 				c->status = 0;
 			if (!c->status)
@@ -148,7 +172,7 @@ static int kmp_refresh(struct kmp_meter *m, bool force)
 			keep &= kmp_cacheable(c->status);
 		}
 	}
-	if (keep) {
+	if (!mask && keep) {
 		m->cache_valid = true;
 		m->cache_expires = jiffies + msecs_to_jiffies(KMP_CACHE_MS);
 	}
@@ -175,8 +199,9 @@ static int kmp_read_chan_raw(struct kmp_meter *m, unsigned int i, int *val,
 	s64 raw;
 	int ret;
 
-	mutex_lock(&m->lock);
-	ret = kmp_refresh(m, false);
+	if (mutex_lock_killable(&m->lock))
+		return -EINTR;
+	ret = kmp_refresh(m, NULL);
 	if (!ret)
 		ret = kmp_chan_raw(&m->chans[i], &raw);
 	mutex_unlock(&m->lock);
@@ -245,21 +270,27 @@ static int kmp_write_raw(struct iio_dev *indio_dev,
 			 int val, int val2, long mask)
 {
 	struct kmp_meter *m = iio_priv(indio_dev);
-	u64 uhz;
+	u64 uhz, period_ms;
 
 	if (mask != IIO_CHAN_INFO_SAMP_FREQ)
 		return -EINVAL;
 	if (val < 0 || val2 < 0 || val2 >= MICRO)
 		return -EINVAL;
 	uhz = (u64)val * MICRO + val2;
-	if (uhz < div_u64(1000ULL * MICRO, KMP_MAX_PERIOD_MS) ||
-	    uhz > 1000ULL * MICRO / KMP_MIN_PERIOD_MS)
+	if (!uhz)
+		return -EINVAL;
+	/* The period is the nearest millisecond, and within the bounds */
+	period_ms = DIV64_U64_ROUND_CLOSEST(1000ULL * MICRO, uhz);
+	if (period_ms < KMP_MIN_PERIOD_MS || period_ms > KMP_MAX_PERIOD_MS)
 		return -EINVAL;
 
-	/* What was written reads back; the period is the nearest millisecond */
+	/* What was written reads back, and counts from now on */
 	mutex_lock(&m->lock);
 	m->freq_uhz = uhz;
-	m->period_ms = DIV_ROUND_CLOSEST_ULL(1000ULL * MICRO, uhz);
+	m->period_ms = period_ms;
+	if (m->polling)
+		mod_delayed_work(system_long_wq, &m->poll_work,
+				 msecs_to_jiffies(period_ms));
 	mutex_unlock(&m->lock);
 	return 0;
 }
@@ -304,7 +335,8 @@ static ssize_t serialnumber_show(struct device *dev,
 	struct kmp_meter *m = iio_priv(dev_to_iio_dev(dev));
 	int ret;
 
-	mutex_lock(&m->lock);
+	if (mutex_lock_killable(&m->lock))
+		return -EINTR;
 	ret = kmp_get_serial(m);
 	if (!ret)
 		ret = sysfs_emit(buf, "%u\n", m->serial);
@@ -337,23 +369,24 @@ static void kmp_poll(struct work_struct *work)
 	struct kmp_meter *m = container_of(to_delayed_work(work),
 					   struct kmp_meter, poll_work);
 	struct iio_dev *indio_dev = m->indio_dev;
-	unsigned long start = jiffies, period;
+	unsigned long start = jiffies;
 	unsigned int bit, n = 0;
-	s64 ts = iio_get_time_ns(indio_dev);
+	s64 ts;
 	int ret;
 
 	mutex_lock(&m->lock);
-	ret = kmp_refresh(m, true);
+	/* The enabled channels only, stamped when the meter has answered */
+	ret = kmp_refresh(m, indio_dev->active_scan_mask);
+	ts = iio_get_time_ns(indio_dev);
 	iio_for_each_active_channel(indio_dev, bit) {
 		if (ret || bit >= m->nchans)
 			break;
 		ret = kmp_chan_raw(&m->chans[bit], &m->scan[n++]);
 	}
-	period = msecs_to_jiffies(m->period_ms);
-	mutex_unlock(&m->lock);
-
-	if (ret == -ENODEV)
+	if (ret == -ENODEV) {
+		mutex_unlock(&m->lock);
 		return;
+	}
 	if (ret)
 		dev_warn_ratelimited(&m->serdev->dev,
 				     "scan skipped: a channel could not be read (%d)\n",
@@ -362,19 +395,22 @@ static void kmp_poll(struct work_struct *work)
 		iio_push_to_buffers_with_ts(indio_dev, m->scan,
 					    (KMP_MAX_CHANNELS + 1) *
 					    sizeof(*m->scan), ts);
-
-	if (!READ_ONCE(m->removing)) {
-		long wait = (long)(start + period - jiffies);
-
-		queue_delayed_work(system_wq, &m->poll_work, max(wait, 0L));
-	}
+	/* A period from the start of this scan; a transaction takes seconds */
+	if (m->polling)
+		queue_delayed_work(system_long_wq, &m->poll_work,
+				   max_t(long, start + msecs_to_jiffies(m->period_ms) - jiffies,
+					 0));
+	mutex_unlock(&m->lock);
 }
 
 static int kmp_buffer_postenable(struct iio_dev *indio_dev)
 {
 	struct kmp_meter *m = iio_priv(indio_dev);
 
-	queue_delayed_work(system_wq, &m->poll_work, 0);
+	mutex_lock(&m->lock);
+	m->polling = true;
+	queue_delayed_work(system_long_wq, &m->poll_work, 0);
+	mutex_unlock(&m->lock);
 	return 0;
 }
 
@@ -382,6 +418,10 @@ static int kmp_buffer_predisable(struct iio_dev *indio_dev)
 {
 	struct kmp_meter *m = iio_priv(indio_dev);
 
+	mutex_lock(&m->lock);
+	m->polling = false;
+	mutex_unlock(&m->lock);
+	/* A scan in progress finishes; none is queued after it */
 	cancel_delayed_work_sync(&m->poll_work);
 	return 0;
 }

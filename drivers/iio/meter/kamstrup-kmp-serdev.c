@@ -6,8 +6,10 @@
  * start its reply within a turnaround time, and a reply that stops for
  * KMP_IDLE_BYTES byte times has broken off.  The receive path feeds the
  * protocol core's parser under a spinlock and completes the waiter on the
- * stop byte; the parser is set up anew before every request, so nothing of
- * an earlier (late, broken) reply can complete the next one.
+ * stop byte.  The parser is set up anew just before the request's stop byte
+ * goes out, after the line was quiet: a frame counts only if it began after
+ * our request, so nothing of an earlier (late, duplicated) reply can
+ * complete the next one.
  *
  * Copyright (C) 2026 The kamstrup-kmp authors
  */
@@ -17,6 +19,8 @@
 #include <linux/errno.h>
 #include <linux/jiffies.h>
 #include <linux/minmax.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/serdev.h>
 #include <linux/spinlock.h>
 
@@ -24,6 +28,10 @@
 
 /* A reply that stops for this many byte times has broken off */
 #define KMP_IDLE_BYTES		16
+/* Before a request, the line must have been quiet this many byte times ... */
+#define KMP_QUIET_BYTES		3
+/* ... waiting at most for this many (the longest reply) */
+#define KMP_QUIET_MAX_BYTES	(2 * KMP_RX_MAX)
 
 static size_t kmp_receive_buf(struct serdev_device *serdev, const u8 *data,
 			      size_t count)
@@ -33,8 +41,7 @@ static size_t kmp_receive_buf(struct serdev_device *serdev, const u8 *data,
 	int ret;
 
 	spin_lock(&m->rx_lock);
-	if (m->armed)
-		m->rx_last = jiffies;
+	m->rx_last = jiffies;
 	while (m->armed && pos < count) {
 		ret = kmp_rx_feed(&m->rx, data + pos, count - pos, &used);
 		pos += used;
@@ -63,24 +70,29 @@ static const struct serdev_device_ops kmp_serdev_ops = {
 	.write_wakeup = serdev_device_write_wakeup,
 };
 
+/* Jiffies for @bytes bytes on the line (11 bit times each, rounded up) */
+static unsigned long kmp_bytes_jiffies(struct kmp_meter *m, size_t bytes)
+{
+	return usecs_to_jiffies(bytes * 11 * m->bit_us) + 1;
+}
+
 /*
  * Sends @len bytes paced for two stop bits: serdev cannot set them, but a
  * byte followed by at least one idle bit time is exactly an 8N2 byte to
- * the receiver.
+ * the receiver.  No signal interrupts a frame, and a removal never cuts
+ * between an escape byte and its complement, which would change the
+ * meaning of the next request's start byte.  A byte the UART does not take
+ * is -EIO: the meter is not to blame.
  */
 static int kmp_send(struct kmp_meter *m, const u8 *buf, size_t len)
 {
-	long byte_jiffies = usecs_to_jiffies(11 * m->bit_us) + 1;
+	unsigned long byte_jiffies = kmp_bytes_jiffies(m, 1);
 	size_t i;
-	int ret;
 
 	for (i = 0; i < len; i++) {
-		if (READ_ONCE(m->removing))
+		if ((!i || buf[i - 1] != KMP_ESCAPE) && READ_ONCE(m->removing))
 			return -ENODEV;
-		ret = serdev_device_write(m->serdev, &buf[i], 1, 4 * byte_jiffies);
-		if (ret < 0)
-			return ret;
-		if (ret != 1)
+		if (serdev_device_write_buf(m->serdev, &buf[i], 1) != 1)
 			return -EIO;
 		serdev_device_wait_until_sent(m->serdev, 4 * byte_jiffies);
 		usleep_range(m->bit_us, m->bit_us + m->bit_us / 2 + 1);
@@ -89,12 +101,35 @@ static int kmp_send(struct kmp_meter *m, const u8 *buf, size_t len)
 }
 
 /*
- * One request and its reply.  The receive state is set up anew before the
- * request goes out, so that nothing of an earlier (late, broken) reply can
- * complete this one.  The wait is bounded: the meter must start its reply
- * within the turnaround time after our request; once it has started, the
- * reply may take as long as the longest reply to @reply_max bytes needs,
- * but breaks off when no byte comes for KMP_IDLE_BYTES byte times.
+ * Waits, bounded by the longest reply, until no byte came for
+ * KMP_QUIET_BYTES byte times: the tail of a late reply must not run into
+ * our request.
+ */
+static int kmp_wait_quiet(struct kmp_meter *m)
+{
+	unsigned long quiet = kmp_bytes_jiffies(m, KMP_QUIET_BYTES);
+	unsigned long end = jiffies + kmp_bytes_jiffies(m, KMP_QUIET_MAX_BYTES);
+	unsigned long last;
+
+	for (;;) {
+		spin_lock(&m->rx_lock);
+		last = m->rx_last;
+		spin_unlock(&m->rx_lock);
+		if (!time_before(jiffies, last + quiet) || time_after(jiffies, end))
+			return 0;
+		if (schedule_timeout_killable(quiet) && fatal_signal_pending(current))
+			return -EINTR;
+	}
+}
+
+/*
+ * One request and its reply.  The receive state is set up anew just before
+ * the request's stop byte goes out, so that only a frame that begins after
+ * our request can complete it.  The wait is bounded: the meter must start
+ * its reply within the turnaround time after our request; once it has
+ * started, the reply may take as long as the longest reply to @reply_max
+ * bytes needs, but breaks off when no byte comes for KMP_IDLE_BYTES byte
+ * times.  Only a fatal signal ends the wait early (-EINTR).
  */
 static int kmp_xfer_once(struct kmp_meter *m, const u8 *req, size_t req_len,
 			 size_t reply_max, struct kmp_frame *frame)
@@ -105,6 +140,14 @@ static int kmp_xfer_once(struct kmp_meter *m, const u8 *req, size_t req_len,
 	int ret, result;
 
 	lockdep_assert_held(&m->lock);
+
+	if (READ_ONCE(m->removing))
+		return -ENODEV;
+	ret = kmp_wait_quiet(m);
+	if (!ret)
+		ret = kmp_send(m, req, req_len - 1);
+	if (ret)
+		return ret;
 
 	spin_lock(&m->rx_lock);
 	if (m->removing) {
@@ -117,13 +160,14 @@ static int kmp_xfer_once(struct kmp_meter *m, const u8 *req, size_t req_len,
 	reinit_completion(&m->rx_done);
 	spin_unlock(&m->rx_lock);
 
-	ret = kmp_send(m, req, req_len);
+	/* The stop byte: a reply can begin from here on */
+	ret = kmp_send(m, req + req_len - 1, 1);
 	if (ret)
 		goto disarm;
 
 	first = msecs_to_jiffies(m->turnaround_ms) + 1;
-	idle = usecs_to_jiffies(KMP_IDLE_BYTES * 11 * m->bit_us) + 1;
-	deadline = jiffies + first + usecs_to_jiffies(reply_max * 11 * m->bit_us);
+	idle = kmp_bytes_jiffies(m, KMP_IDLE_BYTES);
+	deadline = jiffies + first + kmp_bytes_jiffies(m, reply_max);
 	left = wait_for_completion_killable_timeout(&m->rx_done, first);
 	while (!left) {
 		spin_lock(&m->rx_lock);
@@ -136,7 +180,7 @@ static int kmp_xfer_once(struct kmp_meter *m, const u8 *req, size_t req_len,
 		left = wait_for_completion_killable_timeout(&m->rx_done, idle);
 	}
 	if (left < 0)
-		ret = left;
+		ret = -EINTR;
 
 disarm:
 	spin_lock(&m->rx_lock);
@@ -308,6 +352,7 @@ int kmp_serdev_open(struct kmp_meter *m, u32 baud)
 	spin_lock_init(&m->rx_lock);
 	init_completion(&m->rx_done);
 	m->bit_us = DIV_ROUND_UP(1000000, baud);
+	m->rx_last = jiffies;
 
 	serdev_device_set_drvdata(serdev, m);
 	serdev_device_set_client_ops(serdev, &kmp_serdev_ops);

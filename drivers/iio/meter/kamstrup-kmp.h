@@ -60,7 +60,7 @@ struct kmp_channel {
  * @rx: receive parser, set up anew for every transaction
  * @rx_frame: copy of the parser holding the last complete reply
  * @rx_result: KMP_RX_COMPLETE, -EBADMSG, -ENODEV, or 0 while waiting
- * @rx_last: when the last byte of the reply came, in jiffies
+ * @rx_last: when the last byte came (wanted or not), in jiffies
  * @armed: a transaction waits for a reply; bytes are dropped otherwise
  * @removing: the device goes away; every wait ends with -ENODEV
  * @rx_done: signalled by the receive path when @rx_result is set
@@ -73,9 +73,11 @@ struct kmp_channel {
  * @serial_err: why the last attempt to read it failed ...
  * @serial_expires: ... which answers until this time, in jiffies
  * @period_ms: poll period in buffered mode
+ * @polling: the buffer is on: the poller runs and queues itself again
  * @freq_uhz: sampling_frequency as written, in micro-Hertz
  * @poll_work: the buffered-mode poller
  * @scan: one scan for the buffer: a value per channel and the timestamp
+ * @ioc_next: when the character device may next ask the meter, in jiffies
  * @misc: the character device /dev/kmpN (CONFIG_KAMSTRUP_KMP_CHARDEV)
  * @misc_name: its name
  */
@@ -107,10 +109,12 @@ struct kmp_meter {
 	unsigned long serial_expires;
 
 	unsigned int period_ms;
+	bool polling;
 	unsigned int freq_uhz;
 	struct delayed_work poll_work;
 	s64 *scan;
 
+	unsigned long ioc_next;
 	struct miscdevice misc;
 	char misc_name[16];
 };
@@ -126,6 +130,7 @@ int kmp_read_registers(struct kmp_meter *m, const u16 *regs, unsigned int n,
 		       struct kmp_value *vals);
 int kmp_read_serial(struct kmp_meter *m, u32 *serial);
 int kmp_read_type(struct kmp_meter *m, struct kmp_type *type);
+int kmp_refresh(struct kmp_meter *m, const unsigned long *mask);
 
 #if IS_ENABLED(CONFIG_KAMSTRUP_KMP_CHARDEV)
 struct kmp_ioc_read;

@@ -320,17 +320,20 @@ static int kmp_parse_entry(const u8 *data, size_t len, size_t *pos,
 	v->len = data[p + 3];
 	v->siex = data[p + 4];
 	p += 5;
-	if (v->len < 1)
-		return -EBADMSG;
-	if (v->len > KMP_MAX_MANTISSA)
-		return -EOVERFLOW;
-	if (len - p < v->len)
+	if (v->len < 1 || len - p < v->len)
 		return -EBADMSG;
 	v->mantissa = 0;
+	*pos = p + v->len;
+	/* Too long for a u64: this entry alone has no value */
+	if (v->len > KMP_MAX_MANTISSA) {
+		v->present = false;
+		v->error = -EOVERFLOW;
+		return 0;
+	}
 	for (b = 0; b < v->len; b++)
 		v->mantissa = v->mantissa << 8 | data[p + b];
 	v->present = true;
-	*pos = p + v->len;
+	v->error = 0;
 	return 0;
 }
 
@@ -341,9 +344,13 @@ static int kmp_parse_entry(const u8 *data, size_t len, size_t *pos,
  * @max: room in @vals
  * @count: set to the number of entries decoded
  *
+ * An entry whose mantissa is longer than KMP_MAX_MANTISSA bytes is decoded
+ * without its value: @present false, @error -EOVERFLOW.  The other entries
+ * of the frame keep theirs.
+ *
  * Return: 0; -EBADMSG if @frame is not a GetRegister reply or an entry is
- * truncated or has an empty mantissa; -EOVERFLOW for a mantissa longer than
- * KMP_MAX_MANTISSA bytes; -EMSGSIZE if there are more than @max entries.
+ * truncated or has an empty mantissa; -EMSGSIZE if there are more than @max
+ * entries.
  */
 int kmp_decode_registers(const struct kmp_frame *frame,
 			 struct kmp_value *vals, unsigned int max,
@@ -378,8 +385,9 @@ EXPORT_SYMBOL_IF_KUNIT(kmp_decode_registers);
  * @vals: @n entries, in the order of @regs
  *
  * Entries are matched by register id, never by position.  A register the
- * meter left out is returned with @present false: the meter does not know
- * it.  An entry for a register that was not asked for, or asked for once
+ * meter left out is returned with @present false and @error 0: the meter
+ * does not know it.  One with too long a mantissa has @error -EOVERFLOW.
+ * An entry for a register that was not asked for, or asked for once
  * and answered twice, means the frame is not the reply to this request.
  *
  * Return: 0 or an error of kmp_decode_registers(); -EBADMSG also for an
@@ -406,7 +414,8 @@ int kmp_decode_get_register(const struct kmp_frame *frame,
 		return ret;
 	for (k = 0; k < count; k++) {
 		for (i = 0; i < n; i++)
-			if (regs[i] == got[k].reg && !vals[i].present)
+			if (regs[i] == got[k].reg && !vals[i].present &&
+			    !vals[i].error)
 				break;
 		if (i == n)
 			return -EBADMSG;

@@ -79,7 +79,9 @@
  * @unit: unit code (0..64, see kmp_unit())
  * @siex: the raw SiEx byte as received
  * @len: mantissa length in bytes (1..KMP_MAX_MANTISSA)
- * @present: the entry was found in the reply
+ * @present: the entry was found in the reply, with a value
+ * @error: an entry found without a value: -EOVERFLOW for a mantissa
+ *	   longer than KMP_MAX_MANTISSA bytes; 0 otherwise
  * @mantissa: magnitude of the mantissa
  *
  * The value is (-1)^sign * @mantissa * 10^exponent, with the signs and the
@@ -92,6 +94,7 @@ struct kmp_value {
 	u8 siex;
 	u8 len;
 	bool present;
+	int error;
 	u64 mantissa;
 };
 

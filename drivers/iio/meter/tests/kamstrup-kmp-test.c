@@ -24,6 +24,7 @@
 #include <linux/module.h>
 #include <linux/pm_runtime.h>
 #include <linux/property.h>
+#include <linux/sched/signal.h>
 #include <linux/serdev.h>
 #include <linux/slab.h>
 
@@ -42,6 +43,11 @@ enum kmp_fake_action {
 	KMP_FAKE_ECHO_NOISE,
 	KMP_FAKE_HOLD,
 	KMP_FAKE_TRUNCATED,
+	KMP_FAKE_WRONG_ADDR,
+	/* Answers, but first, as the request begins, a frame arrives: */
+	KMP_FAKE_STALE,		/* a late reply to another request */
+	KMP_FAKE_STALE_EMPTY,	/* a late reply without entries */
+	KMP_FAKE_DUPLICATE,	/* the previous reply again */
 };
 
 struct kmp_fake {
@@ -69,6 +75,11 @@ struct kmp_fake {
 	unsigned int next;
 	struct completion held;
 	u32 baud;
+
+	u8 last_reply[2 * KMP_RX_MAX + 2];
+	int last_len;
+	bool fail_writes;		/* the UART takes no byte */
+	bool remove_after_escape;	/* unbinding begins after an escape */
 };
 
 static void kmp_fake_deliver(struct kmp_fake *f, const u8 *buf, size_t len)
@@ -88,6 +99,7 @@ static void kmp_fake_request(struct kmp_fake *f, const struct kmp_frame *frame)
 	enum kmp_fake_action action = KMP_FAKE_ANSWER;
 	u8 reply[2 * KMP_RX_MAX + 2];
 	struct kmp_type type = { .type = 0x0034, .revision = 0x0601 };
+	u8 addr = KMP_ADDR_HEAT;
 	unsigned int n = 0, i, j;
 	u16 regs[KMP_MAX_REGS];
 	int len;
@@ -95,6 +107,8 @@ static void kmp_fake_request(struct kmp_fake *f, const struct kmp_frame *frame)
 	if (f->next < f->nscript)
 		action = f->script[f->next++];
 	f->requests++;
+	if (action == KMP_FAKE_WRONG_ADDR)
+		addr = 0x7f;
 
 	switch (frame->cid) {
 	case KMP_CID_GET_REGISTER:
@@ -113,14 +127,14 @@ static void kmp_fake_request(struct kmp_fake *f, const struct kmp_frame *frame)
 				if (f->known[k].reg == regs[i])
 					vals[j++] = f->known[k];
 		}
-		len = kmp_build_reply_registers(reply, sizeof(reply), 0x3f,
+		len = kmp_build_reply_registers(reply, sizeof(reply), addr,
 						vals, j);
 		break;
 	case KMP_CID_GET_TYPE:
-		len = kmp_build_reply_type(reply, sizeof(reply), 0x3f, &type);
+		len = kmp_build_reply_type(reply, sizeof(reply), addr, &type);
 		break;
 	case KMP_CID_GET_SERIAL:
-		len = kmp_build_reply_serial(reply, sizeof(reply), 0x3f,
+		len = kmp_build_reply_serial(reply, sizeof(reply), addr,
 					     12345678);
 		break;
 	default:
@@ -128,6 +142,8 @@ static void kmp_fake_request(struct kmp_fake *f, const struct kmp_frame *frame)
 		return;
 	}
 	KUNIT_ASSERT_GT(f->test, len, 0);
+	memcpy(f->last_reply, reply, len);
+	f->last_len = len;
 
 	switch (action) {
 	case KMP_FAKE_SILENT:
@@ -140,10 +156,11 @@ static void kmp_fake_request(struct kmp_fake *f, const struct kmp_frame *frame)
 		kmp_fake_deliver(f, reply, len / 2);
 		return;
 	case KMP_FAKE_BAD_CRC:
-		reply[1] ^= 0x01;	/* the address byte: CRC no longer matches */
+		reply[2] ^= 0x01;	/* the command id: CRC no longer matches */
 		break;
 	case KMP_FAKE_ECHO_NOISE:
 		/* The echo of the request as an optical head sends it back */
+		KUNIT_ASSERT_GT(f->test, f->nwritten - f->req_begin, 8);
 		kmp_fake_deliver(f, f->written + f->req_begin,
 				 f->nwritten - f->req_begin);
 		kmp_fake_deliver(f, noise, sizeof(noise));
@@ -154,6 +171,39 @@ static void kmp_fake_request(struct kmp_fake *f, const struct kmp_frame *frame)
 	kmp_fake_deliver(f, reply, len);
 }
 
+/* As a request begins: the frame a stale action sends before the reply */
+static void kmp_fake_stale(struct kmp_fake *f)
+{
+	static const struct kmp_value e1_only = {
+		.reg = KMP_REG_HEAT_ENERGY, .unit = 8, .len = 1, .present = true,
+		.mantissa = 7,
+	};
+	u8 frame[2 * KMP_RX_MAX + 2];
+	int len = 0;
+
+	if (f->next >= f->nscript)
+		return;
+	switch (f->script[f->next]) {
+	case KMP_FAKE_STALE:
+		len = kmp_build_reply_registers(frame, sizeof(frame),
+						KMP_ADDR_HEAT, &e1_only, 1);
+		break;
+	case KMP_FAKE_STALE_EMPTY:
+		len = kmp_build_reply_registers(frame, sizeof(frame),
+						KMP_ADDR_HEAT, NULL, 0);
+		break;
+	case KMP_FAKE_DUPLICATE:
+		KUNIT_ASSERT_GT(f->test, f->last_len, 0);
+		memcpy(frame, f->last_reply, f->last_len);
+		len = f->last_len;
+		break;
+	default:
+		return;
+	}
+	KUNIT_ASSERT_GT(f->test, len, 0);
+	kmp_fake_deliver(f, frame, len);
+}
+
 static ssize_t kmp_fake_write_buf(struct serdev_controller *ctrl,
 				  const u8 *data, size_t len)
 {
@@ -162,6 +212,12 @@ static ssize_t kmp_fake_write_buf(struct serdev_controller *ctrl,
 	size_t pos = 0, used;
 	int ret;
 
+	if (f->fail_writes)
+		return 0;
+	if (f->remove_after_escape && len && data[len - 1] == KMP_ESCAPE)
+		WRITE_ONCE(f->m->removing, true);
+	if (f->req.state == KMP_RX_HUNT && len && data[0] == KMP_START_REQUEST)
+		kmp_fake_stale(f);
 	if (f->nwritten + len <= sizeof(f->written)) {
 		memcpy(f->written + f->nwritten, data, len);
 		f->nwritten += len;
@@ -776,6 +832,19 @@ static void kmp_drv_test_batching(struct kunit *test)
 	kmp_fake_expect_only_reads(test, f);
 }
 
+/* A silent meter costs one request's attempts, however many channels */
+static void kmp_drv_test_silent_many(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_ten_node,
+					    kmp_fake_ten_children);
+	s64 raw;
+
+	kmp_fake_script(f, KMP_FAKE_SILENT, KMP_ATTEMPTS);
+	KUNIT_EXPECT_EQ(test, kmp_fake_raw64(f, 0x5c, &raw), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, kmp_fake_raw64(f, 0x3c, &raw), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, f->get_register, (unsigned int)KMP_ATTEMPTS);
+}
+
 static void kmp_drv_test_timeout(struct kunit *test)
 {
 	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
@@ -860,6 +929,81 @@ static void kmp_drv_test_echo_noise(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
 }
 
+/*
+ * A frame that arrives while our request goes out (a late reply to an
+ * earlier request, an empty one, the previous reply once more) is not the
+ * reply: every channel still gets the meter's true value.
+ */
+static void kmp_drv_test_late_replies(struct kunit *test)
+{
+	static const enum kmp_fake_action late[] = {
+		KMP_FAKE_STALE, KMP_FAKE_STALE_EMPTY, KMP_FAKE_DUPLICATE,
+	};
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	unsigned int i;
+	s64 raw;
+
+	for (i = 0; i < ARRAY_SIZE(late); i++) {
+		kmp_fake_expire(f);
+		kmp_fake_script(f, late[i], 1);
+		KUNIT_EXPECT_EQ_MSG(test, kmp_fake_raw64(f, KMP_REG_TEMP2, &raw), 0,
+				    "case %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, raw, -3250, "case %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, kmp_fake_raw64(f, KMP_REG_HEAT_ENERGY, &raw),
+				    0, "case %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, raw, 1183040000000LL, "case %u", i);
+		/* One request each: the stale frame was not taken as a reply */
+		KUNIT_EXPECT_EQ_MSG(test, f->get_register, i + 1, "case %u", i);
+	}
+}
+
+/* A reply from another address is not the meter's: retried, then -EBADMSG */
+static void kmp_drv_test_wrong_address(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	s64 raw;
+
+	kmp_fake_script(f, KMP_FAKE_WRONG_ADDR, KMP_ATTEMPTS);
+	KUNIT_EXPECT_EQ(test, kmp_fake_raw64(f, KMP_REG_POWER, &raw), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, f->get_register, (unsigned int)KMP_ATTEMPTS);
+}
+
+/* The UART takes no byte: -EIO at once, not a meter to wake */
+static void kmp_drv_test_write_fails(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	size_t written = f->nwritten;
+	s64 raw;
+
+	f->fail_writes = true;
+	KUNIT_EXPECT_EQ(test, kmp_fake_raw64(f, KMP_REG_POWER, &raw), -EIO);
+	KUNIT_EXPECT_EQ(test, f->nwritten, written);
+	/* Not cached as the meter's answer: the next read tries again */
+	f->fail_writes = false;
+	KUNIT_EXPECT_EQ(test, kmp_fake_raw64(f, KMP_REG_POWER, &raw), 0);
+	KUNIT_EXPECT_EQ(test, raw, 2400000);
+}
+
+/* Unbinding during a request never cuts between an escape and its byte */
+static void kmp_drv_test_escape_kept(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	static const u16 reg = 0x001b;	/* sent as 1b e4 */
+	unsigned int requests = f->requests;
+	struct kmp_value v;
+	int ret;
+
+	f->remove_after_escape = true;
+	mutex_lock(&f->m->lock);
+	ret = kmp_read_registers(f->m, &reg, 1, &v);
+	mutex_unlock(&f->m->lock);
+	KUNIT_EXPECT_EQ(test, ret, -ENODEV);
+	KUNIT_ASSERT_GT(test, f->nwritten, 1);
+	KUNIT_EXPECT_NE(test, f->written[f->nwritten - 1], KMP_ESCAPE);
+	KUNIT_EXPECT_EQ(test, f->written[f->nwritten - 2], KMP_ESCAPE);
+	KUNIT_EXPECT_EQ(test, f->requests, requests);
+}
+
 /* Probes that must fail, each with the node that makes it fail */
 static const struct property_entry kmp_fake_slow_props[] = {
 	PROPERTY_ENTRY_U32("current-speed", 9600),
@@ -869,6 +1013,16 @@ static const struct property_entry kmp_fake_slow_props[] = {
 static const struct software_node kmp_fake_slow_node = {
 	.name = "meter-9600",
 	.properties = kmp_fake_slow_props,
+};
+
+static const struct property_entry kmp_fake_word_props[] = {
+	PROPERTY_ENTRY_STRING("current-speed", "2400"),
+	{ }
+};
+
+static const struct software_node kmp_fake_word_node = {
+	.name = "meter-word",
+	.properties = kmp_fake_word_props,
 };
 
 static const struct software_node kmp_fake_bad_node = {
@@ -885,6 +1039,22 @@ static const struct software_node kmp_fake_bad_t1_again = {
 	.name = "channel@0056",
 	.parent = &kmp_fake_bad_node,
 	.properties = kmp_fake_bad_t1_props,
+};
+
+/* A channel node without reg */
+static const struct property_entry kmp_fake_bad_noreg_props[] = {
+	PROPERTY_ENTRY_STRING("label", "which?"),
+	{ }
+};
+
+static const struct software_node kmp_fake_bad_noreg = {
+	.name = "channel",
+	.parent = &kmp_fake_bad_node,
+	.properties = kmp_fake_bad_noreg_props,
+};
+
+static const struct software_node *const kmp_fake_bad_noreg_children[] = {
+	&kmp_fake_bad_noreg, NULL
 };
 
 static const struct software_node *const kmp_fake_bad_hours_children[] = {
@@ -907,6 +1077,10 @@ static void kmp_drv_test_probe_fails(struct kunit *test)
 	} cases[] = {
 		/* The optical port runs at 1200 or 2400 baud only */
 		{ &kmp_fake_slow_node, NULL },
+		/* A speed that is no number is no default speed */
+		{ &kmp_fake_word_node, NULL },
+		/* A channel must say its register */
+		{ &kmp_fake_bad_node, kmp_fake_bad_noreg_children },
 		/* A register with no channel type: the register device reads it */
 		{ &kmp_fake_bad_node, kmp_fake_bad_hours_children },
 		/* A child node that is no channel */
@@ -963,6 +1137,18 @@ static void kmp_drv_test_buffer_scan(struct kunit *test)
 	cancel_delayed_work_sync(&f->m->poll_work);
 	KUNIT_EXPECT_EQ(test, f->m->scan[0], 1183040000000LL);
 	KUNIT_EXPECT_EQ(test, f->m->scan[6], 1875560000LL);
+
+	/* Two channels enabled: only their registers are asked for */
+	bitmap_zero(mask, KMP_MAX_CHANNELS + 1);
+	set_bit(2, mask);
+	set_bit(6, mask);
+	memset(f->m->scan, 0, sizeof(s64) * 7);
+	f->m->poll_work.work.func(&f->m->poll_work.work);
+	cancel_delayed_work_sync(&f->m->poll_work);
+	KUNIT_EXPECT_EQ(test, f->get_register, 3u);
+	KUNIT_EXPECT_EQ(test, f->regs_asked[2], 2u);
+	KUNIT_EXPECT_EQ(test, f->m->scan[0], 12400LL);
+	KUNIT_EXPECT_EQ(test, f->m->scan[1], 1875560000LL);
 	indio_dev->active_scan_mask = NULL;
 }
 
@@ -1023,7 +1209,28 @@ static void kmp_drv_test_sampling_frequency(struct kunit *test)
 					     IIO_CHAN_INFO_SAMP_FREQ), -EINVAL);
 	KUNIT_EXPECT_EQ(test, kmp_info_write(indio_dev, chan, 0, 1,
 					     IIO_CHAN_INFO_SAMP_FREQ), -EINVAL);
+	/* 11 uHz is a period of 25 h: beyond a day */
+	KUNIT_EXPECT_EQ(test, kmp_info_write(indio_dev, chan, 0, 11,
+					     IIO_CHAN_INFO_SAMP_FREQ), -EINVAL);
 	KUNIT_EXPECT_EQ(test, f->m->period_ms, 10000u);
+	KUNIT_EXPECT_EQ(test, kmp_info_write(indio_dev, chan, 0, 12,
+					     IIO_CHAN_INFO_SAMP_FREQ), 0);
+	KUNIT_EXPECT_EQ(test, f->m->period_ms, 83333333u);
+
+	/* While polling, a new period counts from now, not after the old one */
+	mutex_lock(&f->m->lock);
+	f->m->polling = true;
+	queue_delayed_work(system_long_wq, &f->m->poll_work,
+			   msecs_to_jiffies(f->m->period_ms));
+	mutex_unlock(&f->m->lock);
+	KUNIT_EXPECT_EQ(test, kmp_info_write(indio_dev, chan, 1, 0,
+					     IIO_CHAN_INFO_SAMP_FREQ), 0);
+	KUNIT_EXPECT_TRUE(test, time_before_eq(f->m->poll_work.timer.expires,
+					       jiffies + msecs_to_jiffies(1000) + 1));
+	mutex_lock(&f->m->lock);
+	f->m->polling = false;
+	mutex_unlock(&f->m->lock);
+	cancel_delayed_work_sync(&f->m->poll_work);
 	/* None of that talked to the meter */
 	KUNIT_EXPECT_EQ(test, f->get_register, 0u);
 }
@@ -1039,9 +1246,36 @@ static int kmp_reader_thread(void *data)
 	struct kmp_reader *r = data;
 	int val, val2;
 
+	/* As a user process: a fatal signal reaches it */
+	allow_signal(SIGKILL);
 	r->ret = kmp_fake_read(r->f, KMP_REG_POWER, IIO_CHAN_INFO_RAW, &val, &val2);
 	complete(&r->done);
 	return 0;
+}
+
+/* A reader killed during a refresh of two requests: the second is not sent */
+static void kmp_drv_test_killed_read(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_ten_node,
+					    kmp_fake_ten_children);
+	struct kmp_reader r = { .f = f };
+	struct task_struct *task;
+
+	init_completion(&r.done);
+	f->m->turnaround_ms = 60000;
+	kmp_fake_script(f, KMP_FAKE_HOLD, 1);
+	task = kthread_run(kmp_reader_thread, &r, "kmp-kunit-killed");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&f->held, 10 * HZ), 0UL);
+	send_sig(SIGKILL, task, 1);
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&r.done, 10 * HZ), 0UL);
+	KUNIT_EXPECT_EQ(test, r.ret, -EINTR);
+	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
+	/* Nothing was cached: the next read asks the meter */
+	f->m->turnaround_ms = 20;
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_POWER, IIO_CHAN_INFO_RAW,
+					    &r.ret, &r.ret), IIO_VAL_INT);
+	KUNIT_EXPECT_EQ(test, f->get_register, 3u);
 }
 
 /* Unbinding while a read waits for the meter: it ends with -ENODEV */
@@ -1138,9 +1372,10 @@ static void kmp_drv_test_ioctl_results(struct kunit *test)
 	kmp_ioc_prepare(req, regs, ARRAY_SIZE(regs));
 	KUNIT_ASSERT_EQ(test, kmp_ioc_validate(req), 0);
 	KUNIT_ASSERT_EQ(test, kmp_ioc_read_registers(f->m, req), 0);
-	/* Five different ids: one request */
-	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
-	KUNIT_EXPECT_EQ(test, f->regs_asked[0], 5u);
+	/* The channels' registers by the channels' refresh, the rest at once */
+	KUNIT_EXPECT_EQ(test, f->get_register, 2u);
+	KUNIT_EXPECT_EQ(test, f->regs_asked[0], 7u);
+	KUNIT_EXPECT_EQ(test, f->regs_asked[1], 3u);
 
 	r = &req->regs[0];
 	KUNIT_EXPECT_EQ(test, r->reg, 0x3c);
@@ -1165,14 +1400,48 @@ static void kmp_drv_test_ioctl_results(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, req->regs[5].value, "43817");
 	KUNIT_EXPECT_EQ(test, req->regs[5].unit, 46);
 
+	/* Within the cache's lifetime: channels' registers cost nothing */
+	kmp_ioc_prepare(req, regs + 2, 2);
+	KUNIT_ASSERT_EQ(test, kmp_ioc_read_registers(f->m, req), 0);
+	KUNIT_EXPECT_STREQ(test, req->regs[1].value, "1183.040");
+	KUNIT_EXPECT_EQ(test, f->get_register, 2u);
+
 	/* A silent meter: an error per register, the call itself succeeds */
+	kmp_fake_expire(f);
+	f->m->ioc_next = jiffies;
 	kmp_fake_script(f, KMP_FAKE_SILENT, KMP_ATTEMPTS);
 	kmp_ioc_prepare(req, regs, 2);
 	KUNIT_ASSERT_EQ(test, kmp_ioc_read_registers(f->m, req), 0);
 	KUNIT_EXPECT_EQ(test, req->regs[0].status, KMP_IOC_ERROR);
 	KUNIT_EXPECT_EQ(test, req->regs[0].error, -ETIMEDOUT);
 	KUNIT_EXPECT_EQ(test, req->regs[1].status, KMP_IOC_ERROR);
+	KUNIT_EXPECT_EQ(test, req->regs[1].error, -ETIMEDOUT);
+	/* ... after one request's attempts, not two */
+	KUNIT_EXPECT_EQ(test, f->get_register, 2u + KMP_ATTEMPTS);
 	kmp_fake_expect_only_reads(test, f);
+}
+
+/* Registers that are no channel: one transaction a second, callers wait */
+static void kmp_drv_test_ioctl_rate(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	static const u16 regs[] = { 0x3ec };
+	struct kmp_ioc_read *req;
+	unsigned long turn;
+
+	req = kunit_kzalloc(test, sizeof(*req), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	kmp_ioc_prepare(req, regs, 1);
+	KUNIT_ASSERT_EQ(test, kmp_ioc_read_registers(f->m, req), 0);
+	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
+	/* The next one may ask only at its turn: it waits for it */
+	turn = f->m->ioc_next;
+	KUNIT_EXPECT_TRUE(test, time_after(turn, jiffies));
+	kmp_ioc_prepare(req, regs, 1);
+	KUNIT_ASSERT_EQ(test, kmp_ioc_read_registers(f->m, req), 0);
+	KUNIT_EXPECT_EQ(test, f->get_register, 2u);
+	KUNIT_EXPECT_FALSE(test, time_before(jiffies, turn));
+	KUNIT_EXPECT_STREQ(test, req->regs[0].value, "43817");
 }
 #endif /* CONFIG_KAMSTRUP_KMP_CHARDEV */
 
@@ -1191,12 +1460,19 @@ static struct kunit_case kmp_driver_test_cases[] = {
 	KUNIT_CASE(kmp_drv_test_bad_crc),
 	KUNIT_CASE(kmp_drv_test_truncated),
 	KUNIT_CASE(kmp_drv_test_echo_noise),
+	KUNIT_CASE(kmp_drv_test_late_replies),
+	KUNIT_CASE(kmp_drv_test_wrong_address),
+	KUNIT_CASE(kmp_drv_test_silent_many),
+	KUNIT_CASE(kmp_drv_test_write_fails),
+	KUNIT_CASE(kmp_drv_test_escape_kept),
 	KUNIT_CASE(kmp_drv_test_buffer_scan),
 	KUNIT_CASE(kmp_drv_test_sampling_frequency),
 	KUNIT_CASE(kmp_drv_test_remove_during_read),
+	KUNIT_CASE(kmp_drv_test_killed_read),
 #if IS_ENABLED(CONFIG_KAMSTRUP_KMP_CHARDEV)
 	KUNIT_CASE(kmp_drv_test_ioctl_validation),
 	KUNIT_CASE(kmp_drv_test_ioctl_results),
+	KUNIT_CASE_SLOW(kmp_drv_test_ioctl_rate),
 #endif
 	{}
 };

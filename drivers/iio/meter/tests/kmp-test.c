@@ -695,6 +695,14 @@ static void kmp_test_absent_and_foreign(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kmp_decode_get_register(&f, regs, 0, got), -EINVAL);
 }
 
+static const u8 kmp_test_long_entries[] = {
+	0x40, 0x3f, 0x10,
+	0x00, 0x3c, 0x08, 0x08, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0x00, 0x44, 0x28, 0x09, 0x00, 1, 2, 3, 4, 5, 0x1b, 0xf9, 7, 8, 9,
+	0x00, 0x56, 0x25, 0x02, 0x42, 0x04, 0xd8,
+	0x25, 0xee, 0x0d,
+};
+
 /* Entries cut short or with mantissas longer than 8 bytes */
 static void kmp_test_bad_entries(struct kunit *test)
 {
@@ -709,10 +717,12 @@ static void kmp_test_bad_entries(struct kunit *test)
 		{ 0x3f, 0x10, 0x00, 0x3c, 0x08, 0x09, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9 },
 	};
 	static const size_t lens[] = { 7, 10, 5, 16 };
-	static const int want[] = { -EBADMSG, -EBADMSG, -EBADMSG, -EOVERFLOW };
+	static const int want[] = { -EBADMSG, -EBADMSG, -EBADMSG, 0 };
 	struct kmp_value got[KMP_MAX_REGS];
 	unsigned int i, count;
 	u16 reg = 0x3c;
+	struct kmp_frame f;
+	struct kmp_rx rx;
 
 	for (i = 0; i < ARRAY_SIZE(lens); i++) {
 		struct kmp_frame f = {
@@ -722,6 +732,27 @@ static void kmp_test_bad_entries(struct kunit *test)
 
 		KUNIT_EXPECT_EQ(test, kmp_decode_registers(&f, got, 8, &count), want[i]);
 		KUNIT_EXPECT_EQ(test, kmp_decode_get_register(&f, &reg, 1, got), want[i]);
+	}
+	/* The 9-byte mantissa: that entry alone has no value */
+	KUNIT_EXPECT_FALSE(test, got[0].present);
+	KUNIT_EXPECT_EQ(test, got[0].error, -EOVERFLOW);
+
+	/* E1 (8-byte mantissa), V1 (9 bytes), T1: two values and an error */
+	KUNIT_ASSERT_EQ(test, kmp_test_parse(&rx, kmp_test_long_entries,
+					     sizeof(kmp_test_long_entries), &f),
+			KMP_RX_COMPLETE);
+	{
+		static const u16 three[] = { 0x56, 0x44, 0x3c };
+
+		KUNIT_ASSERT_EQ(test, kmp_decode_get_register(&f, three, 3, got), 0);
+		KUNIT_EXPECT_TRUE(test, got[0].present);
+		KUNIT_EXPECT_EQ(test, got[0].mantissa, 1240ULL);
+		KUNIT_EXPECT_FALSE(test, got[1].present);
+		KUNIT_EXPECT_EQ(test, got[1].error, -EOVERFLOW);
+		KUNIT_EXPECT_TRUE(test, got[2].present);
+		KUNIT_EXPECT_EQ(test, got[2].error, 0);
+		KUNIT_EXPECT_EQ(test, got[2].mantissa, U64_MAX);
+		KUNIT_EXPECT_EQ(test, got[2].len, 8);
 	}
 }
 
