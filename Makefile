@@ -73,10 +73,16 @@ $(O_USER)/kmpctl: $(KMPCTL_SRC) $(KMPCTL_HDR) $(CORE_SRC) $(CORE_HDR) \
 	$(CC_USER) $(USER_CPPFLAGS) $(USER_CFLAGS) -o $@ $(KMPCTL_SRC) \
 		$(CORE_SRC) $(METER_SRC) $(KMPCTL_LDLIBS)
 
-$(O_USER)/kmp-sim: $(KMPSIM_SRC) $(CORE_SRC) $(CORE_HDR) $(METER_SRC) \
-		$(METER_HDR) | $(O_USER)
+# kmp-sim with no PROFILE serves multical403.profile, compiled in
+$(O_USER)/kmp-sim-profile.c: userspace/kmp-sim/multical403.profile | $(O_USER)
+	{ echo 'const char sim_builtin_profile[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/.*/"&\\n"/' $<; echo ';'; } >$@
+
+$(O_USER)/kmp-sim: $(KMPSIM_SRC) $(wildcard userspace/kmp-sim/*.h) \
+		$(O_USER)/kmp-sim-profile.c $(CORE_SRC) $(CORE_HDR) \
+		$(METER_SRC) $(METER_HDR) | $(O_USER)
 	$(CC_USER) $(USER_CPPFLAGS) $(USER_CFLAGS) -o $@ $(KMPSIM_SRC) \
-		$(CORE_SRC) $(METER_SRC)
+		$(O_USER)/kmp-sim-profile.c $(CORE_SRC) $(METER_SRC)
 
 # The KUnit suite of the core, run in userspace through a KUnit stand-in
 # (tests/userspace), under AddressSanitizer and UBSan.

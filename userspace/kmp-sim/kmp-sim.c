@@ -68,6 +68,7 @@ static struct {
 	u16 missing[MISSING_MAX];
 	unsigned int nmissing;
 	bool switch_exponent;
+	int reply_addr;			/* -1: the profile's address */
 	unsigned long max_requests;	/* 0: no limit */
 	int verbose;
 } opt = {
@@ -75,17 +76,18 @@ static struct {
 	.turnaround_ms = 40,
 	.pace = true,
 	.truncate = -1,
+	.reply_addr = -1,
 };
 
 static struct {
 	unsigned long long requests, replies, get_register, get_type,
-		get_serial, other, bytes_in, bytes_out, registers;
+		get_serial, other, bytes_in, bytes_out, registers, sent;
 	unsigned long long f_silent, f_crc, f_echo, f_noise, f_truncated,
 		f_slow;
 } st;
 
 static struct sim_profile profile;
-static volatile sig_atomic_t sig_exit, sig_usr1;
+static volatile sig_atomic_t sig_exit, sig_usr1, sig_usr2;
 static sigset_t wait_mask;	/* the mask ppoll() waits with */
 static bool want_exit;
 static unsigned long long rng_state;
@@ -183,10 +185,10 @@ static void vlog_hex(const char *what, const u8 *b, size_t n)
 static int stats_line(char *buf, size_t size)
 {
 	return snprintf(buf, size,
-		"kmp-sim: requests=%llu replies=%llu get_register=%llu get_type=%llu get_serial=%llu other=%llu bytes_in=%llu bytes_out=%llu registers=%llu faults: silent=%llu crc=%llu echo=%llu noise=%llu truncated=%llu slow=%llu\n",
+		"kmp-sim: requests=%llu replies=%llu get_register=%llu get_type=%llu get_serial=%llu other=%llu bytes_in=%llu bytes_out=%llu registers=%llu sent=%llu faults: silent=%llu crc=%llu echo=%llu noise=%llu truncated=%llu slow=%llu\n",
 		st.requests, st.replies, st.get_register, st.get_type,
 		st.get_serial, st.other, st.bytes_in, st.bytes_out,
-		st.registers, st.f_silent, st.f_crc, st.f_echo, st.f_noise,
+		st.registers, st.sent, st.f_silent, st.f_crc, st.f_echo, st.f_noise,
 		st.f_truncated, st.f_slow);
 }
 
@@ -384,6 +386,7 @@ static void reply(const struct kmp_frame *f, const u16 *regs,
 	bool noisy = false;
 	static unsigned long long switched;
 	u64 start, sent;
+	u8 addr = opt.reply_addr >= 0 ? opt.reply_addr : profile.addr;
 	int ret;
 
 	switch (f->cid) {
@@ -399,15 +402,15 @@ static void reply(const struct kmp_frame *f, const u16 *regs,
 			for (i = 0; i < n; i++)
 				one_more_digit(&vals[i]);
 		ret = kmp_build_reply_registers(frame, sizeof(frame),
-						profile.addr, vals, n);
+						addr, vals, n);
 		break;
 	case KMP_CID_GET_TYPE:
-		ret = kmp_build_reply_type(frame, sizeof(frame), profile.addr,
+		ret = kmp_build_reply_type(frame, sizeof(frame), addr,
 					   &profile.type);
 		break;
 	default:
 		ret = kmp_build_reply_serial(frame, sizeof(frame),
-					     profile.addr, profile.serial);
+					     addr, profile.serial);
 		break;
 	}
 	if (ret < 0) {
@@ -485,8 +488,10 @@ static void reply(const struct kmp_frame *f, const u16 *regs,
 	vlog_hex("out", wire, wlen);
 	sent = st.bytes_out;
 	out_paced(wire, wlen, start);
-	if (st.bytes_out - sent != wlen)
-		stats_write();
+	/* sent: replies whose last byte is out (a test may wait for it) */
+	if (st.bytes_out - sent == wlen)
+		st.sent++;
+	stats_write();
 }
 
 /* A complete frame with a good CRC: answer it, or count it as other */
@@ -642,6 +647,8 @@ static void on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		sig_usr1 = 1;
+	else if (sig == SIGUSR2)
+		sig_usr2 = 1;
 	else
 		sig_exit = 1;
 }
@@ -651,6 +658,11 @@ static void check_signals(void)
 	if (sig_usr1) {
 		sig_usr1 = 0;
 		stats_print();
+	}
+	if (sig_usr2) {
+		sig_usr2 = 0;
+		opt.silent = !opt.silent;
+		vlog("SIGUSR2: %s", opt.silent ? "silent" : "answering");
 	}
 	if (sig_exit)
 		want_exit = true;
@@ -881,9 +893,10 @@ static int run_listen(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: kmp-sim (--pty | --listen PATH | --tty DEV) [OPTION]... PROFILE\n"
+"Usage: kmp-sim (--pty | --listen PATH | --tty DEV) [OPTION]... [PROFILE]\n"
 "A simulated Kamstrup heat meter answering KMP GetRegister, GetType and\n"
-"GetSerialNo from the register PROFILE file, with real 8N2 line timing.\n"
+"GetSerialNo from the register PROFILE file (default: a built-in MULTICAL\n"
+"403, multical403.profile), with real 8N2 line timing.\n"
 "\n"
 "Transport (exactly one):\n"
 "  --pty                  a new pseudo-terminal; prints 'PTY /dev/pts/N'\n"
@@ -908,6 +921,7 @@ static void usage(FILE *f)
 "  --truncate N           send only the first N bytes of each reply\n"
 "  --slow MS              answer MS milliseconds later than usual\n"
 "  --missing REG          act as if the profile lacked REG (repeatable)\n"
+"  --reply-addr A         replies come from address A, not the profile's\n"
 "  --switch-exponent      every other GetRegister reply sends each value\n"
 "                         with one more digit, mantissa * 10 and exponent\n"
 "                         - 1 (9876543e-2 then 98765430e-3): a meter that\n"
@@ -920,9 +934,10 @@ static void usage(FILE *f)
 "  -h, --help             this help\n"
 "\n"
 "On exit (SIGINT, SIGTERM, --max-requests) and on SIGUSR1 the statistics\n"
-"line is printed to stderr:\n"
+"line is printed to stderr; SIGUSR2 turns --silent on and off:\n"
 "  kmp-sim: requests=N replies=N get_register=N get_type=N get_serial=N\n"
-"  other=N bytes_in=N bytes_out=N registers=N faults: silent=N crc=N echo=N\n"
+"  other=N bytes_in=N bytes_out=N registers=N sent=N faults: silent=N\n"
+"  crc=N echo=N\n"
 "  noise=N truncated=N slow=N   (one line)\n"
 "Exit status: 0 clean exit, 1 I/O error, 2 bad usage or profile.\n");
 }
@@ -931,7 +946,7 @@ enum {
 	OPT_PTY = 256, OPT_LISTEN, OPT_TTY, OPT_BAUD, OPT_TURNAROUND, OPT_NO_PACE,
 	OPT_SILENT, OPT_WAKE_AFTER, OPT_CRC_EVERY, OPT_CRC_RATE, OPT_SEED, OPT_ECHO,
 	OPT_NOISE_BEFORE, OPT_NOISE_INSIDE, OPT_TRUNCATE, OPT_SLOW, OPT_MISSING,
-	OPT_MAX_REQUESTS, OPT_STATS, OPT_SWITCH_EXPONENT,
+	OPT_MAX_REQUESTS, OPT_STATS, OPT_SWITCH_EXPONENT, OPT_REPLY_ADDR,
 };
 
 static const struct option long_opts[] = {
@@ -953,6 +968,7 @@ static const struct option long_opts[] = {
 	{ "slow", required_argument, NULL, OPT_SLOW },
 	{ "missing", required_argument, NULL, OPT_MISSING },
 	{ "switch-exponent", no_argument, NULL, OPT_SWITCH_EXPONENT },
+	{ "reply-addr", required_argument, NULL, OPT_REPLY_ADDR },
 	{ "max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
 	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -1092,6 +1108,11 @@ static int parse_args(int argc, char **argv)
 		case OPT_SWITCH_EXPONENT:
 			opt.switch_exponent = true;
 			break;
+		case OPT_REPLY_ADDR:
+			if (num_arg(name, optarg, 0, 0xff, &v))
+				return 2;
+			opt.reply_addr = v;
+			break;
 		case OPT_MAX_REQUESTS:
 			if (num_arg(name, optarg, 1, ~0ULL, &v))
 				return 2;
@@ -1113,10 +1134,10 @@ static int parse_args(int argc, char **argv)
 	}
 	if (opt.transport == T_NONE)
 		return bad_usage("one of --pty, --listen PATH, --tty DEV is needed");
-	if (optind != argc - 1)
-		return bad_usage(optind >= argc ? "missing PROFILE" :
-				 "only one PROFILE");
-	opt.profile_path = argv[optind];
+	if (optind < argc - 1)
+		return bad_usage("only one PROFILE");
+	/* none: the built-in MULTICAL 403 */
+	opt.profile_path = optind < argc ? argv[optind] : NULL;
 	if (opt.transport == T_TTY && !baud_to_speed(opt.baud))
 		return bad_usage("--baud %lu is not a standard tty speed",
 				 opt.baud);
@@ -1143,16 +1164,20 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGUSR2);
 	/* Signals are taken only while waiting, never mid-reply */
 	sigprocmask(SIG_BLOCK, &block, &wait_mask);
 	sigdelset(&wait_mask, SIGINT);
 	sigdelset(&wait_mask, SIGTERM);
 	sigdelset(&wait_mask, SIGUSR1);
+	sigdelset(&wait_mask, SIGUSR2);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 
-	vlog("profile %s: address 0x%02x, %zu registers", opt.profile_path,
+	vlog("profile %s: address 0x%02x, %zu registers",
+	     opt.profile_path ? opt.profile_path : "(built-in)",
 	     profile.addr, profile.nregs);
 	stats_write();
 

@@ -45,6 +45,9 @@ struct sim_profile {
 	size_t nregs;
 };
 
+/* userspace/kmp-sim/multical403.profile, as a string (generated at build) */
+extern const char sim_builtin_profile[];
+
 int sim_profile_load(const char *path, struct sim_profile *p);
 void sim_profile_free(struct sim_profile *p);
 const struct sim_reg *sim_profile_find(const struct sim_profile *p, u16 reg);

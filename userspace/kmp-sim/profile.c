@@ -261,7 +261,7 @@ static int parse_line(const char *path, int line, struct sim_profile *p,
 
 /**
  * sim_profile_load() - read a profile file
- * @path: the file
+ * @path: the file; NULL for the built-in MULTICAL 403 profile
  * @p: filled in; free with sim_profile_free()
  *
  * Return: 0, or -1 after printing "FILE:LINE: message" to stderr.
@@ -276,7 +276,14 @@ int sim_profile_load(const char *path, struct sim_profile *p)
 	memset(p, 0, sizeof(*p));
 	p->addr = KMP_ADDR_HEAT;
 
-	f = fopen(path, "r");
+	if (!path) {
+		/* the built-in MULTICAL 403 (multical403.profile, compiled in) */
+		path = "(built-in multical403.profile)";
+		f = fmemopen((void *)sim_builtin_profile,
+			     strlen(sim_builtin_profile), "r");
+	} else {
+		f = fopen(path, "r");
+	}
 	if (!f) {
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		return -1;

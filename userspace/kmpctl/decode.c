@@ -38,6 +38,11 @@ static const char *cid_name(u8 cid)
 	}
 }
 
+static bool kmp_is_start(u8 b)
+{
+	return b == KMP_START_REQUEST || b == KMP_START_REPLY || b == KMP_ACK;
+}
+
 static int hexval(int c)
 {
 	if (c >= '0' && c <= '9')
@@ -121,6 +126,7 @@ struct decoded_frame {
 	u8 start;
 	bool ack;
 	const char *error;	/* framing problem, NULL if none */
+	bool dropped;		/* broken off by a special byte: not shown */
 	int crc_state;		/* 1 ok, 0 bad, -1 not checkable */
 	u16 crc_computed, crc_received;
 	u8 body[KMP_RX_MAX];	/* unstuffed, address to CRC */
@@ -129,47 +135,59 @@ struct decoded_frame {
 };
 
 /*
- * Runs the core's parser over one frame's bytes (start .. stop).  All but
- * the stop byte first: the parser then holds the unstuffed body, so the
- * CRC can be shown; then the stop byte gives the parser's verdict.
+ * Runs the core's parser on the bytes from a start byte on, as the driver
+ * and --tty feed it: all but the stop byte first, so that the unstuffed
+ * body (and its CRC) can be shown, then the stop byte for the verdict.  A
+ * special byte inside the body breaks the frame: the parser resyncs there
+ * and d->wire_len ends before it, so that a new frame may start at it.
+ * Returns false when no stop byte follows.
  */
-static void parse_frame(const u8 *b, size_t len, struct decoded_frame *d)
+static bool parse_frame(const u8 *b, size_t len, struct decoded_frame *d)
 {
 	static struct kmp_rx rx;	/* d->frame points into it */
-	size_t used;
+	size_t used, stop;
 	int ret;
 
+	for (stop = 1; stop < len && b[stop] != KMP_STOP; stop++)
+		;
+	if (stop == len)
+		return false;
 	d->crc_state = -1;
 	kmp_rx_init(&rx, d->start);
-	ret = kmp_rx_feed(&rx, b, len - 1, &used);
+	ret = kmp_rx_feed(&rx, b, stop, &used);
 	if (ret < 0) {
+		/* broke at b[used - 1]: a start, ack or a bad escape */
+		d->wire_len = kmp_is_start(b[used - 1]) ? used - 1 : used;
 		d->error = ret == -EMSGSIZE ?
 			"frame longer than the receiver accepts (KMP_RX_MAX)" :
 			"framing error: a raw special byte or a bad escape inside the frame";
-		return;
+		d->dropped = true;
+		return true;
 	}
+	d->wire_len = stop + 1;
 	d->body_len = rx.len;
 	memcpy(d->body, rx.buf, rx.len);
 	if (rx.state == KMP_RX_ESCAPED) {
 		d->error = "framing error: escape byte right before the stop byte";
-		return;
+		return true;
 	}
 	if (rx.len >= 4) {
 		d->crc_computed = kmp_crc16(rx.buf, rx.len - 2);
 		d->crc_received = rx.buf[rx.len - 2] << 8 | rx.buf[rx.len - 1];
 	}
-	ret = kmp_rx_feed(&rx, b + len - 1, 1, &used);
+	ret = kmp_rx_feed(&rx, b + stop, 1, &used);
 	if (ret == KMP_RX_COMPLETE) {
 		d->crc_state = 1;
 		kmp_rx_frame(&rx, &d->frame);
-		return;
+		return true;
 	}
 	if (d->body_len < 4) {
 		d->error = "frame too short (address, CID and CRC need 4 bytes)";
-		return;
+		return true;
 	}
 	d->crc_state = 0;
 	d->error = "CRC mismatch: the frame is discarded";
+	return true;
 }
 
 static void print_data_hex(FILE *f, const u8 *p, size_t len)
@@ -441,7 +459,7 @@ int kmpctl_cmd_decode(const struct kmpctl_opts *opts, int argc, char **argv)
 	static u8 bytes[DECODE_MAX_BYTES];
 	static struct decoded_frame d;
 	size_t i = 0, skipped = 0;
-	int n, bad = 0, frames = 0;
+	int n, bad = 0, frames = 0, good = 0, lost = 0;
 
 	n = parse_hex(argc, argv, bytes, sizeof(bytes));
 	if (n < 0)
@@ -457,11 +475,9 @@ int kmpctl_cmd_decode(const struct kmpctl_opts *opts, int argc, char **argv)
 		output_csv_header(stdout);
 
 	while (i < (size_t)n) {
-		size_t j;
 		int ret;
 
-		if (bytes[i] != KMP_START_REQUEST && bytes[i] != KMP_START_REPLY &&
-		    bytes[i] != KMP_ACK) {
+		if (!kmp_is_start(bytes[i])) {
 			skipped++;
 			i++;
 			continue;
@@ -472,17 +488,19 @@ int kmpctl_cmd_decode(const struct kmpctl_opts *opts, int argc, char **argv)
 		if (bytes[i] == KMP_ACK) {
 			d.ack = true;
 			d.wire_len = 1;
-		} else {
-			for (j = i + 1; j < (size_t)n && bytes[j] != KMP_STOP; j++)
-				;
-			if (j == (size_t)n) {
-				kmpctl_err("decode: frame at byte %zu: incomplete, no stop byte 0x0d",
-					   i);
-				bad = 1;
-				break;
-			}
-			d.wire_len = j - i + 1;
-			parse_frame(bytes + i, d.wire_len, &d);
+		} else if (!parse_frame(bytes + i, n - i, &d)) {
+			kmpctl_err("decode: frame at byte %zu: incomplete, no stop byte 0x0d",
+				   i);
+			lost++;
+			break;
+		}
+		if (d.dropped) {
+			/* as the parser does: noise, resync at the next start */
+			kmpctl_err("decode: bytes %zu..%zu dropped: %s", i,
+				   i + d.wire_len - 1, d.error);
+			lost++;
+			i += d.wire_len;
+			continue;
 		}
 
 		if (frames && opts->format == KMPCTL_FMT_TEXT)
@@ -495,8 +513,12 @@ int kmpctl_cmd_decode(const struct kmpctl_opts *opts, int argc, char **argv)
 			ret = csv_frame(stdout, &d);
 		else
 			ret = text_frame(stdout, &d);
-		if (ret)
-			bad = 1;
+		if (d.error)
+			lost++;
+		else if (ret)
+			bad = 1;	/* a good frame whose fields do not decode */
+		else
+			good++;
 		frames++;
 		i += d.wire_len;
 	}
@@ -505,9 +527,8 @@ int kmpctl_cmd_decode(const struct kmpctl_opts *opts, int argc, char **argv)
 	if (skipped)
 		kmpctl_err("decode: %zu byte%s outside frames skipped", skipped,
 			   skipped == 1 ? "" : "s");
-	if (!frames && !bad) {
+	if (!frames && !lost)
 		kmpctl_err("decode: no frame found (no start byte 0x80, 0x40 or 0x06)");
-		bad = 1;
-	}
-	return bad ? KMPCTL_EXIT_FAIL : KMPCTL_EXIT_OK;
+	/* What the parser recovers counts; dropped noise alone does not */
+	return bad || !good ? KMPCTL_EXIT_FAIL : KMPCTL_EXIT_OK;
 }
