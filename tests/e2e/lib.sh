@@ -354,8 +354,8 @@ e2e_rpi3_base_dtb() {
 # from config.txt (dtoverlay=disable-bt, dtoverlay=kamstrup-kmp), plus the
 # harness's console on the mini UART; prints its path
 e2e_raspi_dtb() {
-	local o=$1 base f
-	base=$(e2e_rpi3_base_dtb) || exit 1
+	local o=$1 base=${E2E_RPI_BASE_DTB:-} f
+	[ -n "$base" ] || base=$(e2e_rpi3_base_dtb) || exit 1
 	command -v fdtoverlay >/dev/null || e2e_die "no fdtoverlay (scripts/install-deps dt)"
 	for f in "$E2E_ROOT/tests/overlay/mainline-disable-bt.dts" \
 		"$E2E_ROOT/dts/overlays/kamstrup-kmp-overlay.dts" "$E2E_DIR/raspi3b-console.dts"; do
@@ -455,6 +455,10 @@ e2e_ioctl_test() {
 # the module and kmpctl into $E2E_TMP/build
 e2e_prepare() {
 	local ver=$1 t0=$SECONDS klock kp=() types
+	if [ -n "${E2E_DISTRO:-}" ]; then
+		e2e_distro_prepare
+		return
+	fi
 	e2e_machine
 	e2e_deps
 	mkdir -p "$E2E_CACHE"
@@ -499,6 +503,136 @@ e2e_prepare() {
 	make -s -C "$E2E_ROOT" build/kmpctl >/dev/null 2>&1 ||
 		e2e_log "warning: build/kmpctl does not build on the host"
 	# shellcheck disable=SC2034 # for the callers
+	E2E_PREP_SECONDS=$((SECONDS - t0))
+}
+
+# ---- distribution kernels (E2E_DISTRO) ---------------------------------------------
+#
+# E2E_DISTRO=arm64 (Debian's linux-image-arm64; machines virt, raspi3b) or rpi
+# (Debian's armel linux-image-rpi; machine raspi0): the kernel package boots
+# instead of a scripts/kernel-build kernel, and the module is the one DKMS
+# built for it when our kamstrup-kmp-dkms package was installed with apt in a
+# Debian chroot of the kernel's architecture (scripts/distro-kernel --dkms).
+# What the guest gets besides (E2E_OVERLAY_EXTRA, tests/distro/guest/):
+#   /lib/modules/KREL/*.ko  the kernel package's modules the guest needs, in
+#                           /distro/modules in load order (modprobe
+#                           --show-depends on the host): IIO, kfifo_buf and
+#                           crc-itu-t are =m there; virtio's MMIO transport and
+#                           console on virt; the BCM2835 watchdog (power-off)
+#                           on the Pis
+#   /distro/init            rdinit: loads them, waits for the console, execs /init
+#   /e2e/script             tests/distro/guest/checks: the e2e checks
+#                           (/distro/e2e-checks), then the taint checks
+E2E_DISTRO=${E2E_DISTRO:-}
+
+# e2e_distro_modules KROOT KREL OUTDIR MODULE...: the modules and their
+# dependencies, uncompressed, under OUTDIR/lib/modules/KREL/, their names
+# in load order in OUTDIR/distro/modules
+e2e_distro_modules() {
+	local kroot=$1 krel=$2 out=$3 m line f n; shift 3
+	local -A seen=()
+	mkdir -p "$out/lib/modules/$krel" "$out/distro"
+	: >"$out/distro/modules"
+	for m in "$@"; do
+		while read -r line; do
+			case "$line" in insmod\ *) ;; *) continue ;; esac
+			f=${line#insmod }
+			f=${f%% *}
+			n=$(basename "$f")
+			n=${n%%.ko*}
+			[ -n "${seen[$n]+x}" ] && continue
+			seen[$n]=1
+			case "$f" in
+			*.ko.xz) xz -dc "$f" >"$out/lib/modules/$krel/$n.ko" ;;
+			*.ko) cp "$f" "$out/lib/modules/$krel/$n.ko" ;;
+			*) e2e_die "module file '$f'?" ;;
+			esac
+			echo "$n" >>"$out/distro/modules"
+		done < <(modprobe -d "$kroot" -S "$krel" --show-depends "$m" 2>&1 ||
+			e2e_die "modprobe --show-depends $m in $kroot failed")
+		grep -qx "$(echo "$m" | tr - _)" <(tr - _ <"$out/distro/modules") ||
+			e2e_die "$m: not a module of $krel"
+	done
+}
+
+# e2e_distro_symbols DTB REFERENCE-DTB OUT: DTB with a /__symbols__ node
+# holding the labels of REFERENCE-DTB (the same upstream .dts compiled with
+# dtc -@) whose nodes DTB has.  Debian builds its DTBs without -@: an
+# overlay that targets a label (&uart0) cannot be applied to them, neither by
+# fdtoverlay nor by the Raspberry Pi firmware's dtoverlay.
+e2e_distro_symbols() {
+	local dtb=$1 ref=$2 out=$3 label path n=0
+	cp "$dtb" "$out"
+	if fdtget -l "$out" /__symbols__ >/dev/null 2>&1; then return 0; fi
+	fdtput -c "$out" /__symbols__ || e2e_die "fdtput -c /__symbols__ failed"
+	for label in $(fdtget -p "$ref" /__symbols__); do
+		path=$(fdtget -t s "$ref" /__symbols__ "$label")
+		fdtget -l "$out" "$path" >/dev/null 2>&1 || continue
+		fdtput -t s "$out" /__symbols__ "$label" "$path" || e2e_die "fdtput $label failed"
+		n=$((n + 1))
+	done
+	e2e_log "$(basename "$dtb"): no __symbols__ (built without dtc -@); $n labels of the upstream build grafted on"
+}
+
+e2e_distro_prepare() {
+	local t0=$SECONDS facts k v types extra mods=(industrialio kfifo_buf crc-itu-t) ref
+	case "$E2E_DISTRO:$E2E_MACHINE" in
+	arm64:virt) mods+=(virtio_mmio virtio_console) ;;
+	arm64:raspi3b) mods+=(bcm2835_wdt) ;;
+	rpi:raspi0) mods+=(bcm2835_wdt) ;;
+	*) e2e_die "distribution kernel '$E2E_DISTRO' on machine '$E2E_MACHINE': arm64 on virt or raspi3b, rpi on raspi0" ;;
+	esac
+	e2e_machine
+	e2e_deps
+	mkdir -p "$E2E_CACHE" "$E2E_TMP/build"
+	# our DKMS package, as make deb builds it (no kmpctl packages needed here)
+	e2e_step "make deb: the kamstrup-kmp-dkms package"
+	make -s -C "$E2E_ROOT" O_USER="$E2E_TMP/u" DEB_ARCHES= deb >"$E2E_TMP/deb.log" 2>&1 ||
+		{ tail -n 20 "$E2E_TMP/deb.log" >&2; e2e_die "make deb failed"; }
+	E2E_DKMS_DEB=$(find "$E2E_TMP/u/deb" -name 'kamstrup-kmp-dkms_*_all.deb' 2>/dev/null | head -n1)
+	[ -f "$E2E_DKMS_DEB" ] || e2e_die "make deb made no kamstrup-kmp-dkms package"
+	e2e_step "scripts/distro-kernel $E2E_DISTRO --dkms: apt-get install of the package in the kernel's chroot"
+	facts=$("$E2E_ROOT/scripts/distro-kernel" "$E2E_DISTRO" --dkms "$E2E_DKMS_DEB" "$E2E_TMP/build/dkms") ||
+		e2e_die "scripts/distro-kernel $E2E_DISTRO --dkms failed"
+	while IFS='=' read -r k v; do
+		case "$k" in KREL|IMAGE_PKG|IMAGE_VER|HEADERS_PKG|KROOT|CHROOT|KO|DKMS_SECONDS) printf -v "E2E_D_$k" '%s' "$v" ;; esac
+	done <<<"$facts"
+	[ -f "${E2E_D_KO:-}" ] || e2e_die "no module from DKMS"
+	cp "$E2E_D_KO" "$E2E_TMP/build/kamstrup-kmp.ko"
+	E2E_KVER="$E2E_D_KREL ($E2E_D_IMAGE_PKG $E2E_D_IMAGE_VER)"
+	E2E_KPATCHES=
+	E2E_IMAGE=$E2E_D_KROOT/boot/vmlinuz-$E2E_D_KREL
+	[ -f "$E2E_IMAGE" ] || e2e_die "no $E2E_IMAGE"
+	types=$(find "$E2E_D_CHROOT/usr/src" -path "*/linux-headers-${E2E_D_KREL%-*}-common*/include/uapi/linux/iio/types.h" 2>/dev/null | head -n1)
+	[ -f "$types" ] || e2e_die "no include/uapi/linux/iio/types.h in the chroot's headers"
+	E2E_IIO_VOLUME=$(grep -qw IIO_VOLUMEFLOW "$types" && echo yes || echo no)
+	# the guest's extra files
+	extra=$E2E_TMP/distro-extra
+	e2e_distro_modules "$E2E_D_KROOT" "$E2E_D_KREL" "$extra" "${mods[@]}"
+	cp "$E2E_ROOT/tests/distro/guest/init" "$extra/distro/init"
+	cp "$E2E_DIR/guest/checks" "$extra/distro/e2e-checks"
+	chmod 755 "$extra/distro/init"
+	E2E_OVERLAY_EXTRA=$extra
+	E2E_CHECKS=$E2E_ROOT/tests/distro/guest/checks
+	E2E_APPEND="${E2E_APPEND/rdinit=\/init/rdinit=/distro/init}"
+	E2E_GUEST_ENV="${E2E_GUEST_ENV:-} E2E_DISTRO E2E_D_KREL E2E_D_IMAGE_PKG E2E_D_IMAGE_VER"
+	exec {E2E_CLOCK}>"$E2E_CACHE/.lock"
+	flock "$E2E_CLOCK"
+	E2E_BASE=$(e2e_base_initramfs) || exit 1
+	case "$E2E_MACHINE" in
+	virt) E2E_DTB=$(e2e_dtb) || exit 1 ;;
+	raspi3b)
+		ref=$(e2e_rpi3_base_dtb) || exit 1
+		e2e_distro_symbols "$E2E_D_KROOT/usr/lib/linux-image-$E2E_D_KREL/broadcom/bcm2837-rpi-3-b.dtb" \
+			"$ref" "$E2E_TMP/build/bcm2837-rpi-3-b.dtb"
+		E2E_DTB=$(E2E_RPI_BASE_DTB=$E2E_TMP/build/bcm2837-rpi-3-b.dtb e2e_raspi_dtb "$E2E_TMP/build") || exit 1 ;;
+	esac
+	flock -u "$E2E_CLOCK"
+	e2e_kmpctl "$E2E_TMP/build"
+	e2e_ioctl_test "$E2E_TMP/build"
+	make -s -C "$E2E_ROOT" build/kmp-sim >&2 || e2e_die "make build/kmp-sim failed"
+	make -s -C "$E2E_ROOT" build/kmpctl >/dev/null 2>&1 ||
+		e2e_log "warning: build/kmpctl does not build on the host"
 	E2E_PREP_SECONDS=$((SECONDS - t0))
 }
 
@@ -642,6 +776,8 @@ e2e_overlay() {
 	mkdir -p "$o/e2e"
 	cp "$E2E_DIR/guest/init" "$o/init"
 	cp "$E2E_DIR/guest/lib.sh" "$o/e2e/lib.sh"
+	# a distribution kernel's modules and its /distro/init (E2E_DISTRO)
+	[ -n "${E2E_OVERLAY_EXTRA:-}" ] && cp -a "$E2E_OVERLAY_EXTRA/." "$o/"
 	cp "$E2E_TMP/build/kamstrup-kmp.ko" "$o/e2e/"
 	mkdir -p "$o/usr/bin"
 	[ -f "$E2E_TMP/build/kmpctl" ] && cp "$E2E_TMP/build/kmpctl" "$o/usr/bin/kmpctl"
@@ -725,12 +861,12 @@ e2e_boot() {
 	mkfifo "$E2E_TMP/ctl.in" "$E2E_TMP/ctl.out"
 	exec {ctl_r}<>"$E2E_TMP/ctl.out" {ctl_w}<>"$E2E_TMP/ctl.in"
 	# shellcheck disable=SC2054 # commas inside QEMU's option values
-	local qemu=(qemu-system-aarch64 "${E2E_QEMU_MACHINE[@]}" -nographic -monitor none
+	local qemu=("${E2E_QEMU_BIN:-qemu-system-aarch64}" "${E2E_QEMU_MACHINE[@]}" -nographic -monitor none
 		-nic none -no-reboot
 		-kernel "$E2E_IMAGE" -initrd "$E2E_TMP/initrd.cpio.gz" -dtb "$E2E_DTB"
 		-append "$E2E_APPEND"
 		-chardev "socket,id=meter,path=$E2E_SOCK,reconnect=1" -serial chardev:meter)
-	if [ "$E2E_MACHINE" = raspi3b ]; then
+	if [ "$E2E_MACHINE" = raspi3b ] || [ "$E2E_MACHINE" = raspi0 ]; then
 		# the console on the mini UART (serial 1); the guest's requests
 		# come on it: the host reads it from the FIFO ctl.out and
 		# answers into ctl.in (the terminal instead for --shell)
