@@ -6,6 +6,7 @@
 #                        the same as make -C KDIR M=$PWD)
 #   make userspace       kmpctl, kmp-sim and the userspace test binaries
 #   make check           every test suite; ends with "N passed, N failed"
+#   make check-full      and Debian's kernel packages with the DKMS module
 #   make patches         the upstream series against Linux 7.2 in
 #                        build/patches (scripts/make-patches --out DIR)
 #   make demo            the whole thing working, no hardware needed
@@ -41,7 +42,7 @@ UTEST_HDR := $(wildcard tests/userspace/*/*.h)
 FUZZ_SRC := $(wildcard tests/fuzz/*.c)
 UAPI_HDR := include/uapi/linux/kamstrup-kmp.h
 
-.PHONY: all modules clean userspace check patches demo demo-shell bench \
+.PHONY: all modules clean userspace check check-full patches demo demo-shell bench \
 	fuzz help
 
 all: modules
@@ -51,27 +52,60 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 	@echo
 	@sed -n '/^#   make dkms-install/,/^#   make build.arm64.kmpctl/p' Makefile | \
 		sed 's/^# \{0,1\}//'
 
-userspace: $(O_USER)/kmpctl $(O_USER)/kmp-sim $(O_USER)/kmp-unit-tests \
-	$(O_USER)/kmp-ioctl-test
+userspace: $(O_USER)/kmpctl $(O_USER)/kmp-mqtt $(O_USER)/kmp-sim \
+	$(O_USER)/kmp-unit-tests $(O_USER)/kmp-ioctl-test
 
 $(O_USER):
 	mkdir -p $@
 
 KMPCTL_HDR := $(wildcard userspace/kmpctl/*.h) $(UAPI_HDR)
-# libiio is dlopen()ed when read or watch need it: kmpctl links libc only
-# (-pthread -ldl for glibc before 2.34, e.g. Raspberry Pi OS bullseye)
-KMPCTL_LDLIBS ?= -Wl,--as-needed -pthread -ldl
+
+# libiio (kmpctl) and libmosquitto (kmp-mqtt) through pkg-config.  A cross
+# compiler (CC_USER=aarch64-linux-gnu-gcc) links against Debian's -dev
+# packages of its architecture in a private sysroot under KMP_CACHE,
+# fetched by userspace/kmpctl/fetch-sysroot without touching apt's sources.
+KMP_CACHE ?= $(HOME)/.cache/kamstrup-kmp
+USER_TRIPLET := $(shell $(firstword $(CC_USER)) -dumpmachine 2>/dev/null)
+ifneq ($(USER_TRIPLET),$(shell gcc -dumpmachine 2>/dev/null))
+USER_ARCH := $(shell dpkg-architecture -t$(USER_TRIPLET) -qDEB_HOST_ARCH 2>/dev/null)
+USER_SYSROOT := $(KMP_CACHE)/sysroot-$(USER_ARCH)
+USER_SYSROOT_DEP := $(USER_SYSROOT)/.done
+USER_PC = PKG_CONFIG_SYSROOT_DIR=$(USER_SYSROOT) \
+	PKG_CONFIG_LIBDIR=$(USER_SYSROOT)/usr/lib/$(USER_TRIPLET)/pkgconfig \
+	pkg-config
+USER_LINK := -Wl,-rpath-link,$(USER_SYSROOT)/usr/lib/$(USER_TRIPLET) \
+	-Wl,-rpath-link,$(USER_SYSROOT)/lib/$(USER_TRIPLET)
+else
+USER_PC = pkg-config
+endif
+
+$(USER_SYSROOT)/.done: userspace/kmpctl/fetch-sysroot
+	userspace/kmpctl/fetch-sysroot $(USER_ARCH) $(USER_SYSROOT)
 
 # kmpctl decode reads requests with the meter side's kmp_decode_request()
 $(O_USER)/kmpctl: $(KMPCTL_SRC) $(KMPCTL_HDR) $(CORE_SRC) $(CORE_HDR) \
-		$(METER_SRC) $(METER_HDR) | $(O_USER)
-	$(CC_USER) $(USER_CPPFLAGS) $(USER_CFLAGS) -o $@ $(KMPCTL_SRC) \
-		$(CORE_SRC) $(METER_SRC) $(KMPCTL_LDLIBS)
+		$(METER_SRC) $(METER_HDR) $(USER_SYSROOT_DEP) | $(O_USER)
+	$(CC_USER) $(USER_CPPFLAGS) $(USER_CFLAGS) \
+		$$($(USER_PC) --cflags libiio) -o $@ $(KMPCTL_SRC) \
+		$(CORE_SRC) $(METER_SRC) $(USER_LINK) \
+		$$($(USER_PC) --libs libiio) -pthread
+
+# kmp-mqtt: the MQTT / Home Assistant bridge, on kmpctl's tty and libiio
+# layers and libmosquitto
+KMPMQTT_SRC := $(wildcard userspace/kmpctl/mqtt/*.c) \
+	$(addprefix userspace/kmpctl/,util.c tty.c iio.c)
+$(O_USER)/kmp-mqtt: $(KMPMQTT_SRC) $(wildcard userspace/kmpctl/mqtt/*.h) \
+		$(KMPCTL_HDR) $(CORE_SRC) $(CORE_HDR) $(USER_SYSROOT_DEP) \
+		| $(O_USER)
+	$(CC_USER) $(USER_CPPFLAGS) -Iuserspace/kmpctl $(USER_CFLAGS) \
+		$$($(USER_PC) --cflags libiio libmosquitto) -o $@ \
+		$(KMPMQTT_SRC) $(CORE_SRC) $(USER_LINK) \
+		$$($(USER_PC) --libs libiio libmosquitto) -pthread
 
 # kmp-sim with no PROFILE serves multical403.profile, compiled in
 $(O_USER)/kmp-sim-profile.c: userspace/kmp-sim/multical403.profile | $(O_USER)
@@ -107,6 +141,11 @@ $(O_USER)/kmp-fuzz: $(FUZZ_SRC) $(CORE_SRC) $(CORE_HDR) $(METER_SRC) \
 
 check:
 	./scripts/check
+
+# make check and the slow suites: Debian's own arm64 and armel (Pi Zero)
+# kernels booted in QEMU with the module DKMS builds for them
+check-full:
+	./scripts/check --full
 
 # The upstream series: make patches [PATCHES_OUT=DIR]
 PATCHES_OUT ?= $(O_USER)/patches

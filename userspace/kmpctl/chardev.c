@@ -4,8 +4,8 @@
  *
  * KMP_IOC_READ_REGISTERS (include/uapi/linux/kamstrup-kmp.h) reads 1 to 8
  * registers; more ids take several calls.  The kernel returns each value
- * decoded and as an exact decimal string, which kmpctl prints as given (and
- * checks against its own decoding of the same fields).  Every field that
+ * decoded and as an exact decimal string, which kmpctl checks against the
+ * core's decoding of the same fields.  Every field that
  * is not an input is zero on the way in: the driver refuses anything else.
  *
  * The ioctl's handling of bad arguments is tested by tests/tools/
@@ -85,12 +85,11 @@ static int chardev_read_registers(struct kmpctl_transport *t, const u16 *ids,
 			switch (r->status) {
 			case KMP_IOC_OK:
 				ioc_to_value(r, &o->val);
-				snprintf(o->text, sizeof(o->text), "%.*s",
-					 (int)sizeof(r->value) - 1, r->value);
 				if (!ioc_consistent(r, mine, sizeof(mine)))
-					kmpctl_err("%s: register 0x%04x: the kernel's value \"%s\" does not match its fields (%s)",
-						   t->name, o->reg, o->text,
-						   mine);
+					util_err("%s: register 0x%04x: the kernel's value \"%.*s\" does not match its fields (%s)",
+						 t->name, o->reg,
+						 (int)sizeof(r->value) - 1,
+						 r->value, mine);
 				break;
 			case KMP_IOC_ABSENT:
 				o->err = -ENODATA;

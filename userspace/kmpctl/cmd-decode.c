@@ -90,13 +90,13 @@ static int parse_hex(int argc, char **argv, u8 *out, size_t max)
 			}
 			for (k = 0; k < len; k++) {
 				if (hexval((unsigned char)tok[k]) < 0) {
-					kmpctl_err("decode: '%.*s' is not hex",
+					util_err("decode: '%.*s' is not hex",
 						   (int)(s - tok), tok);
 					return -1;
 				}
 			}
 			if (!len || (len % 2 && len != 1)) {
-				kmpctl_err("decode: '%.*s': odd number of hex digits",
+				util_err("decode: '%.*s': odd number of hex digits",
 					   (int)(s - tok), tok);
 				return -1;
 			}
@@ -116,7 +116,7 @@ static int parse_hex(int argc, char **argv, u8 *out, size_t max)
 	}
 	return n;
 too_long:
-	kmpctl_err("decode: more than %zu bytes", max);
+	util_err("decode: more than %zu bytes", max);
 	return -1;
 }
 
@@ -205,10 +205,10 @@ static void text_value(FILE *f, const struct kmp_value *v)
 	const char *name = kmpctl_reg_name(v->reg);
 	char ubuf[16], text[KMP_VALUE_STR_MAX + 32];
 
-	output_value_text(v, text, sizeof(text));
+	out_value_text(v, text, sizeof(text));
 	fprintf(f, "register   0x%04x %s\n", v->reg, name ? name : "-");
 	fprintf(f, "  unit       %u (%s)\n", v->unit,
-		output_unit_name(v->unit, ubuf, sizeof(ubuf)));
+		out_unit_name(v->unit, ubuf, sizeof(ubuf)));
 	fprintf(f, "  length     %u\n", v->len);
 	fprintf(f, "  SiEx       0x%02x (mantissa %c, exponent %d)\n", v->siex,
 		v->siex & KMP_SIEX_NEG_MANTISSA ? '-' : '+',
@@ -288,14 +288,14 @@ static int text_fields(FILE *f, const struct decoded_frame *d)
 	fprintf(f, "data       ");
 	print_data_hex(f, fr->data, fr->len);
 	fprintf(f, "\n");
-	kmpctl_err("decode: malformed %s %s: %s", cid_name(fr->cid),
-		   request ? "request" : "reply", kmpctl_strerror(ret));
+	util_err("decode: malformed %s %s: %s", cid_name(fr->cid),
+		   request ? "request" : "reply", util_strerror(ret));
 	return -1;
 unexpected:
 	fprintf(f, "data       ");
 	print_data_hex(f, fr->data, fr->len);
 	fprintf(f, "\n");
-	kmpctl_err("decode: %s request carries %zu data bytes, expected none",
+	util_err("decode: %s request carries %zu data bytes, expected none",
 		   cid_name(fr->cid), fr->len);
 	return -1;
 }
@@ -320,7 +320,7 @@ static int text_frame(FILE *f, const struct decoded_frame *d)
 			d->crc_state ? "ok" : "bad", d->crc_computed,
 			d->crc_received);
 	if (d->error) {
-		kmpctl_err("decode: frame at byte %zu: %s", d->offset, d->error);
+		util_err("decode: frame at byte %zu: %s", d->offset, d->error);
 		return -1;
 	}
 	return text_fields(f, d);
@@ -353,17 +353,13 @@ static int json_fields(FILE *f, const struct decoded_frame *d)
 		if (!ret) {
 			fputs(", \"registers\": [", f);
 			for (i = 0; i < n; i++) {
-				const char *name = kmpctl_reg_name(vals[i].reg);
+				struct kmpctl_result r = { .reg = vals[i].reg,
+							   .val = vals[i] };
+				struct out_rec rec;
 
-				fprintf(f, "%s{\"register\": %u, \"id\": \"0x%04x\", \"name\": ",
-					i ? ", " : "", vals[i].reg, vals[i].reg);
-				if (name)
-					output_json_string(f, name);
-				else
-					fputs("null", f);
-				fputs(", ", f);
-				output_json_value_fields(f, &vals[i]);
-				fputs("}", f);
+				out_result(&rec, &r);
+				fputs(i ? ", " : "", f);
+				out_json_rec(f, &rec);
 			}
 			fputs("]", f);
 		}
@@ -373,7 +369,7 @@ static int json_fields(FILE *f, const struct decoded_frame *d)
 			fprintf(f, ", \"type\": \"0x%04x\", \"revision\": ",
 				type.type);
 			if (kmp_type_revision(&type, rev, sizeof(rev)) > 0)
-				output_json_string(f, rev);
+				out_json_string(f, rev);
 			else
 				fputs("null", f);
 		}
@@ -390,7 +386,7 @@ static int json_fields(FILE *f, const struct decoded_frame *d)
 	fputs("\"", f);
 	if (ret) {
 		fputs(", \"error\": ", f);
-		output_json_string(f, kmpctl_strerror(ret));
+		out_json_string(f, util_strerror(ret));
 		return -1;
 	}
 	return 0;
@@ -416,8 +412,8 @@ static int json_frame(FILE *f, const struct decoded_frame *d)
 			d->crc_received);
 	if (d->error) {
 		fputs(", \"error\": ", f);
-		output_json_string(f, d->error);
-		kmpctl_err("decode: frame at byte %zu: %s", d->offset, d->error);
+		out_json_string(f, d->error);
+		util_err("decode: frame at byte %zu: %s", d->offset, d->error);
 		ret = -1;
 	} else {
 		ret = json_fields(f, d);
@@ -435,21 +431,23 @@ static int csv_frame(FILE *f, const struct decoded_frame *d)
 	if (d->ack)
 		return 0;
 	if (d->error) {
-		kmpctl_err("decode: frame at byte %zu: %s", d->offset, d->error);
+		util_err("decode: frame at byte %zu: %s", d->offset, d->error);
 		return -1;
 	}
 	if (d->start != KMP_START_REPLY || d->frame.cid != KMP_CID_GET_REGISTER)
 		return 0;	/* CSV holds register values only */
 	ret = kmp_decode_registers(&d->frame, vals, DECODE_MAX_ENTRIES, &n);
 	if (ret) {
-		kmpctl_err("decode: malformed GetRegister reply: %s",
-			   kmpctl_strerror(ret));
+		util_err("decode: malformed GetRegister reply: %s",
+			   util_strerror(ret));
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
 		struct kmpctl_result r = { .reg = vals[i].reg, .val = vals[i] };
+		struct out_rec rec;
 
-		output_csv_row(f, &r);
+		out_result(&rec, &r);
+		out_csv_rec(f, &rec, false);
 	}
 	return 0;
 }
@@ -465,14 +463,15 @@ int kmpctl_cmd_decode(const struct kmpctl_opts *opts, int argc, char **argv)
 	if (n < 0)
 		return KMPCTL_EXIT_USAGE;
 	if (!n) {
-		kmpctl_err("decode: no bytes given");
+		util_err("decode: no bytes given");
 		return KMPCTL_EXIT_USAGE;
 	}
 
 	if (opts->format == KMPCTL_FMT_JSON)
 		fputs("[", stdout);
 	else if (opts->format == KMPCTL_FMT_CSV)
-		output_csv_header(stdout);
+		fputs("register,name,status,value,unit,unit_code,mantissa,exponent,error\n",
+		      stdout);
 
 	while (i < (size_t)n) {
 		int ret;
@@ -489,14 +488,14 @@ int kmpctl_cmd_decode(const struct kmpctl_opts *opts, int argc, char **argv)
 			d.ack = true;
 			d.wire_len = 1;
 		} else if (!parse_frame(bytes + i, n - i, &d)) {
-			kmpctl_err("decode: frame at byte %zu: incomplete, no stop byte 0x0d",
+			util_err("decode: frame at byte %zu: incomplete, no stop byte 0x0d",
 				   i);
 			lost++;
 			break;
 		}
 		if (d.dropped) {
 			/* as the parser does: noise, resync at the next start */
-			kmpctl_err("decode: bytes %zu..%zu dropped: %s", i,
+			util_err("decode: bytes %zu..%zu dropped: %s", i,
 				   i + d.wire_len - 1, d.error);
 			lost++;
 			i += d.wire_len;
@@ -525,10 +524,10 @@ int kmpctl_cmd_decode(const struct kmpctl_opts *opts, int argc, char **argv)
 	if (opts->format == KMPCTL_FMT_JSON)
 		fputs("]\n", stdout);
 	if (skipped)
-		kmpctl_err("decode: %zu byte%s outside frames skipped", skipped,
+		util_err("decode: %zu byte%s outside frames skipped", skipped,
 			   skipped == 1 ? "" : "s");
 	if (!frames && !lost)
-		kmpctl_err("decode: no frame found (no start byte 0x80, 0x40 or 0x06)");
+		util_err("decode: no frame found (no start byte 0x80, 0x40 or 0x06)");
 	/* What the parser recovers counts; dropped noise alone does not */
 	return bad || !good ? KMPCTL_EXIT_FAIL : KMPCTL_EXIT_OK;
 }

@@ -1,246 +1,196 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * kmpctl: channels through libiio (read, watch), and devices of a remote
- * libiio context (list, info with -u).
+ * kmpctl: devices and channels through libiio (linked), locally or from
+ * iiod.
  *
- * libiio is loaded at run time (iio-abi.h says why).  A channel's value is
- * (raw + offset) * scale in the IIO ABI's unit of its type, computed
- * exactly (dec.c) and converted to SI units by type: J, W, °C (K for a
- * temperature difference), l, l/h, V, A, Pa (si_unit()).
- *
- * watch enables the IIO buffer (sampling_frequency = 1 / interval) and
- * prints each scan.  A worker thread blocks in iio_buffer_refill(); the
- * main thread waits for SIGINT/SIGTERM/SIGHUP and cancels the buffer with
- * iio_buffer_cancel(), which is thread-safe but not signal-safe.  Either
- * way iio_buffer_destroy() disables the buffer again, which stops the
- * driver's poller.  SIGPIPE is ignored so that a closed pipe also ends in
- * that cleanup rather than leaving the meter being polled.
+ * A channel's value is (raw + offset) * scale in the IIO ABI's unit of its
+ * type, computed exactly (struct fx) and converted to SI by type: J, W, °C
+ * (K for a difference), l, l/h, V, A, Pa.  The driver's scales are fixed,
+ * so reading them never talks to the meter; raw does.
  */
-#include <dlfcn.h>
+#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "dec.h"
-#include "iio-abi.h"
 #include "kmpctl.h"
-#include "output.h"
 
-#define KMPCTL_MAX_CHANS	64
+#define SYSFS_IIO	"/sys/bus/iio/devices"
+#define DRIVER		"kamstrup-kmp"
 
-static struct {
-	void *handle;
-#define X(name, ret, args, required, checked) ret (*name) args;
-	KMPCTL_IIO_FUNCS(X)
-#undef X
-} lib;
-
-static int load_libiio(void)
+/* The IIO device's directory is a child of the serdev device's */
+static bool bound_to_driver(const char *id)
 {
-	const char *path = getenv("KMPCTL_LIBIIO");
-	unsigned int major = 0, minor = 0;
-	char tag[8] = "";
+	char path[256], target[256];
+	const char *base;
+	ssize_t n;
 
-	if (lib.handle)
-		return 0;
-	if (!path || !*path)
-		path = KMPCTL_LIBIIO_SONAME;
-	lib.handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!lib.handle) {
-		kmpctl_err("cannot load libiio: %s (install it: apt install libiio0)",
-			   dlerror());
-		return -1;
-	}
-#define X(name, ret, args, required, checked)				\
-	*(void **)&lib.name = dlsym(lib.handle, #name);			\
-	if (!lib.name && (required)) {					\
-		kmpctl_err("%s: no symbol %s: not libiio 0.x", path, #name); \
-		dlclose(lib.handle);					\
-		lib.handle = NULL;					\
-		return -1;						\
-	}
-	KMPCTL_IIO_FUNCS(X)
-#undef X
-	lib.iio_library_get_version(&major, &minor, tag);
-	if (major != 0) {
-		kmpctl_err("%s: libiio %u.%u, kmpctl needs libiio 0.x",
-			   path, major, minor);
-		dlclose(lib.handle);
-		lib.handle = NULL;
-		return -1;
-	}
-	return 0;
+	snprintf(path, sizeof(path), "%s/%s/../driver", SYSFS_IIO, id);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = 0;
+	base = strrchr(target, '/');
+	return !strcmp(base ? base + 1 : target, DRIVER);
 }
 
-struct iioctx {
-	struct iio_context *ctx;
-	const char *where;	/* "local" or the URI */
-	bool local;		/* sysfs of this machine */
-	unsigned int n;
-	struct kmpctl_dev devs[KMPCTL_MAX_DEVS];
-	struct iio_device *handles[KMPCTL_MAX_DEVS];
-};
-
-static void trim(char *s)
+/* The driver's misc device: the one entry of iio:deviceN/misc/ */
+static void misc_name(const char *id, char *out, size_t size)
 {
-	size_t n = strlen(s);
+	char path[256];
+	struct dirent *e;
+	DIR *d;
 
-	while (n && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t' ||
-		     s[n - 1] == '\r'))
-		s[--n] = 0;
+	*out = 0;
+	snprintf(path, sizeof(path), "%s/%s/misc", SYSFS_IIO, id);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(out, size, "%.*s", (int)size - 1, e->d_name);
+			break;
+		}
+	closedir(d);
 }
 
-/* Opens the context and lists its devices; 0 or -(exit status) */
-static int ctx_open(const struct kmpctl_opts *o, struct iioctx *c)
+/* Remotely there is no driver link: a meter has a serial number and energy */
+static bool looks_like_meter(struct iio_device *dev)
+{
+	return iio_device_find_attr(dev, "serialnumber") &&
+	       iio_device_find_channel(dev, "energy", false);
+}
+
+static int dev_cmp(const void *a, const void *b)
+{
+	const struct kmpctl_dev *x = a, *y = b;
+
+	return atoi(x->id + 10) - atoi(y->id + 10);
+}
+
+int kmpctl_ctx_open(const char *uri, struct kmpctl_ctx *c)
 {
 	unsigned int i, count;
 	int e;
 
 	memset(c, 0, sizeof(*c));
-	if (load_libiio())
-		return -KMPCTL_EXIT_FAIL;
-	c->local = o->uri ? !strcmp(o->uri, "local:") : !getenv("IIOD_REMOTE");
-	c->where = o->uri ? o->uri : "local";
+	c->local = uri ? !strcmp(uri, "local:") : !getenv("IIOD_REMOTE");
+	c->where = uri ? uri : "local";
 	errno = 0;
-	c->ctx = o->uri ? lib.iio_create_context_from_uri(o->uri) :
-			  lib.iio_create_default_context();
+	c->ctx = uri ? iio_create_context_from_uri(uri) :
+		       iio_create_default_context();
 	if (!c->ctx) {
 		e = errno ? errno : EIO;
 		if (c->local && e == ENOENT)
-			kmpctl_err("%s: no Kamstrup meter found (no IIO devices: is the kamstrup-kmp driver loaded and bound?)",
-				   c->where);
+			util_err("%s: no Kamstrup meter found (no IIO devices: is the kamstrup-kmp driver loaded and bound?)",
+				 c->where);
 		else
-			kmpctl_err("%s: cannot create the IIO context: %s",
-				   c->where, strerror(e));
+			util_err("%s: cannot create the IIO context: %s",
+				 c->where, strerror(e));
 		return -KMPCTL_EXIT_FAIL;
 	}
-	count = lib.iio_context_get_devices_count(c->ctx);
+	count = iio_context_get_devices_count(c->ctx);
 	for (i = 0; i < count && c->n < KMPCTL_MAX_DEVS; i++) {
-		struct iio_device *dev = lib.iio_context_get_device(c->ctx, i);
+		struct iio_device *dev = iio_context_get_device(c->ctx, i);
 		struct kmpctl_dev *d = &c->devs[c->n];
 		const char *s;
 
 		if (!dev)
 			continue;
-		memset(d, 0, sizeof(*d));
-		s = lib.iio_device_get_id(dev);
+		d->dev = dev;
+		s = iio_device_get_id(dev);
 		snprintf(d->id, sizeof(d->id), "%s", s ? s : "?");
-		s = lib.iio_device_get_name(dev);
+		s = iio_device_get_name(dev);
 		snprintf(d->name, sizeof(d->name), "%s", s ? s : "");
-		s = lib.iio_device_get_label ? lib.iio_device_get_label(dev) :
-					       NULL;
+		s = iio_device_get_label(dev);
 		snprintf(d->label, sizeof(d->label), "%s", s ? s : "");
-		d->meter = kmpctl_is_meter_name(d->name) ||
-			   (c->local && kmpctl_sysfs_is_meter(d->id));
-		if (c->local) {
-			char path[256];
-
-			snprintf(path, sizeof(path), "%s/%s/misc",
-				 KMPCTL_SYSFS_IIO, d->id);
-			kmpctl_first_entry(path, d->misc, sizeof(d->misc));
-		}
-		c->handles[c->n++] = dev;
+		d->meter = c->local ? bound_to_driver(d->id) :
+			   looks_like_meter(dev);
+		if (c->local)
+			misc_name(d->id, d->misc, sizeof(d->misc));
+		c->n++;
 	}
+	qsort(c->devs, c->n, sizeof(c->devs[0]), dev_cmp);
 	return 0;
 }
 
-static void ctx_close(struct iioctx *c)
+void kmpctl_ctx_close(struct kmpctl_ctx *c)
 {
 	if (c->ctx)
-		lib.iio_context_destroy(c->ctx);
+		iio_context_destroy(c->ctx);
 	c->ctx = NULL;
 }
 
-/*
- * The context and the meter chosen with -d: the device's index, or a
- * negative exit status (the context is closed then).
- */
-static int ctx_open_device(const struct kmpctl_opts *o, struct iioctx *c)
+static bool dev_matches(const struct kmpctl_dev *d, const char *want)
 {
-	int ret, idx;
+	const char *base = strrchr(want, '/');
 
-	ret = ctx_open(o, c);
-	if (ret)
-		return ret;
-	idx = kmpctl_select_device(c->devs, c->n, o->device, c->where);
-	if (idx < 0)
-		ctx_close(c);
-	return idx;
+	if (!strcmp(d->id, want) || !strcmp(d->name, want))
+		return true;
+	if (want[strspn(want, "0123456789")] == 0 && *want &&
+	    !strcmp(d->id + 10, want))
+		return true;
+	if (*d->label && util_loose_eq(want, d->label, strlen(d->label)))
+		return true;
+	/* /dev/kmp0 or kmp0 */
+	return *d->misc && !strcmp(d->misc, base ? base + 1 : want);
 }
 
-/* ---- list and info through a (remote) context ---------------------------- */
-
-struct iio_devsrc {
-	struct kmpctl_devsrc src;	/* first: container_of by cast */
-	struct iioctx c;
-};
-
-static int iio_src_attr_read(struct kmpctl_devsrc *src, unsigned int i,
-			     const char *attr, char *buf, size_t size)
+int kmpctl_ctx_select(const struct kmpctl_ctx *c, const char *want)
 {
-	struct iio_devsrc *s = (struct iio_devsrc *)src;
+	char ids[256] = "";
+	unsigned int i, found = 0;
+	int idx = -1;
+
+	for (i = 0; i < c->n; i++) {
+		if (want ? !dev_matches(&c->devs[i], want) : !c->devs[i].meter)
+			continue;
+		if (!found++)
+			idx = i;
+		if (strlen(ids) + strlen(c->devs[i].id) + 2 < sizeof(ids)) {
+			strcat(ids, *ids ? ", " : "");
+			strcat(ids, c->devs[i].id);
+		}
+	}
+	if (found == 1)
+		return idx;
+	if (!found && want)
+		util_err("%s: no IIO device '%s'", c->where, want);
+	else if (!found)
+		util_err("%s: no Kamstrup meter found (is the kamstrup-kmp driver loaded and bound?)",
+			 c->where);
+	else
+		return -util_usage("%s: several meters (%s): choose one with -d",
+				   c->where, ids);
+	return -KMPCTL_EXIT_FAIL;
+}
+
+int kmpctl_dev_attr(const struct kmpctl_ctx *c, unsigned int i,
+		    const char *attr, char *buf, size_t size)
+{
 	ssize_t r;
 
-	if (!strcmp(attr, "label")) {
-		/* libiio takes the label out of the attributes */
-		snprintf(buf, size, "%s", s->c.devs[i].label);
-		return *buf ? 0 : -ENOENT;
-	}
-	r = lib.iio_device_attr_read(s->c.handles[i], attr, buf, size);
+	if (!iio_device_find_attr(c->devs[i].dev, attr))
+		return -ENOENT;
+	r = iio_device_attr_read(c->devs[i].dev, attr, buf, size);
 	if (r < 0)
 		return r;
 	buf[size - 1] = 0;
-	trim(buf);
+	util_trim(buf);
 	return 0;
 }
 
-static void iio_src_close(struct kmpctl_devsrc *src)
-{
-	struct iio_devsrc *s = (struct iio_devsrc *)src;
+/* ---- channels --------------------------------------------------------------- */
 
-	ctx_close(&s->c);
-	free(s);
-}
-
-int kmpctl_iio_devsrc_open(const struct kmpctl_opts *opts,
-			   struct kmpctl_devsrc **srcp)
-{
-	struct iio_devsrc *s = calloc(1, sizeof(*s));
-	int ret;
-
-	if (!s)
-		return -KMPCTL_EXIT_FAIL;
-	ret = ctx_open(opts, &s->c);
-	if (ret) {
-		free(s);
-		return ret;
-	}
-	s->src.name = s->c.where;
-	s->src.n = s->c.n;
-	memcpy(s->src.devs, s->c.devs, sizeof(s->c.devs));
-	s->src.attr_read = iio_src_attr_read;
-	s->src.close = iio_src_close;
-	*srcp = &s->src;
-	return 0;
-}
-
-/* ---- channels -------------------------------------------------------------- */
-
-/*
- * The SI unit of each IIO channel type the driver uses (and a few more),
- * from the unit the IIO ABI gives its raw * scale (sysfs-bus-iio).
- */
+/* The SI unit of each IIO channel type, from the unit the IIO ABI gives
+ * its raw * scale (sysfs-bus-iio) */
 static const struct si_unit {
 	const char *type;	/* IIO channel type, as in the sysfs name */
 	int shift;		/* IIO ABI unit to SI: times 10^shift */
 	const char *unit;
 	const char *diff_unit;	/* for a differential channel */
-	enum kmp_quantity quantity;	/* the core's, for count channels */
+	enum kmp_quantity quantity;
 } si_units[] = {
 	{ "energy", 0, "J", NULL, KMP_QTY_ENERGY },		/* J */
 	{ "power", -3, "W", NULL, KMP_QTY_POWER },		/* mW */
@@ -253,28 +203,29 @@ static const struct si_unit {
 };
 
 /*
- * The SI unit of a channel from its id ("temp1-temp2", "volume",
- * "count68").  Nothing here is per channel name: the unit is the IIO
- * type's.  A count channel has none; the kamstrup-kmp driver on kernels
- * without volume channel types (the DKMS fallback) numbers its volume and
- * flow count channels by register id (count68 is register 0x0044), with
- * the scale of a volume or flow channel: the core's register table gives
- * the quantity and so the unit.  Other count channels print no unit.
+ * The unit of a channel from its id ("temp1-temp2", "volume", "count68"):
+ * the IIO type's.  Kernels without the volume types (the DKMS fallback)
+ * number the volume and flow count channels by register (count68 is
+ * register 0x0044) with a volume or flow scale: the core's register table
+ * gives the quantity.  Other count channels have no unit.
  */
-static const char *si_unit(const char *id, int *shift)
+static void chan_unit(struct kmpctl_chan *c)
 {
+	const char *id = c->id;
 	size_t tlen = strspn(id, "abcdefghijklmnopqrstuvwxyz");
 	bool diff = strchr(id, '-') != NULL;
 	const struct kmp_register *reg = NULL;
 	unsigned long index;
 	unsigned int i;
 
-	*shift = 0;
+	c->unit = "";
+	c->shift = 0;
+	c->quantity = KMP_QTY_NONE;
 	if (tlen == 5 && !strncmp(id, "count", 5)) {
-		if (!diff && !kmpctl_parse_uint(id + tlen, 0xffff, &index))
+		if (!diff && !util_parse_uint(id + tlen, 0xffff, &index))
 			reg = kmp_register(index);
 		if (!reg || reg->quantity == KMP_QTY_NONE)
-			return "";
+			return;
 	}
 	for (i = 0; i < ARRAY_SIZE(si_units); i++) {
 		const struct si_unit *u = &si_units[i];
@@ -282,140 +233,38 @@ static const char *si_unit(const char *id, int *shift)
 		if (reg ? u->quantity != reg->quantity :
 			  strlen(u->type) != tlen || strncmp(id, u->type, tlen))
 			continue;
-		*shift = u->shift;
-		return diff && u->diff_unit ? u->diff_unit : u->unit;
+		c->shift = u->shift;
+		c->quantity = u->quantity;
+		c->unit = diff && u->diff_unit ? u->diff_unit : u->unit;
 	}
-	return "";
 }
 
 static void chan_label(struct iio_channel *ch, char *buf, size_t size)
 {
-	ssize_t r;
-
 	*buf = 0;
-	if (!lib.iio_channel_find_attr(ch, "label"))
-		return;
-	r = lib.iio_channel_attr_read(ch, "label", buf, size);
-	if (r < 0)
+	if (!iio_channel_find_attr(ch, "label") ||
+	    iio_channel_attr_read(ch, "label", buf, size) < 0)
 		*buf = 0;
 	buf[size - 1] = 0;
-	trim(buf);
+	util_trim(buf);
 }
 
 /*
- * A CHANNEL argument names a channel by its id ("temp1", "temp1-temp2",
- * "volume"), its label ("temperature 1", "temperature-1") or its label
- * up to " (" ("supply" for a devicetree label "supply (T1)").
+ * A CHANNEL argument names a channel by its id ("temp1", "temp1-temp2"),
+ * its label ("temperature 1", "temperature-1") or its label up to " ("
  */
 static bool chan_matches(const char *id, const char *label, const char *want)
 {
-	const char *paren;
+	const char *paren = strstr(label, " (");
 
 	if (!strcmp(id, want))
 		return true;
-	if (!*label)
-		return false;
-	if (kmpctl_loose_eq(want, label, strlen(label)))
+	if (*label && util_loose_eq(want, label, strlen(label)))
 		return true;
-	paren = strstr(label, " (");
-	return paren && kmpctl_loose_eq(want, label, paren - label);
+	return paren && util_loose_eq(want, label, paren - label);
 }
 
-struct chan_set {
-	unsigned int n;
-	struct iio_channel *ch[KMPCTL_MAX_CHANS];
-	struct output_chan out[KMPCTL_MAX_CHANS];
-	struct kdec scale[KMPCTL_MAX_CHANS], offset[KMPCTL_MAX_CHANS];
-	int shift[KMPCTL_MAX_CHANS];
-};
-
-static void list_ids(struct iio_device *dev, char *buf, size_t size)
-{
-	unsigned int i, count = lib.iio_device_get_channels_count(dev);
-
-	*buf = 0;
-	for (i = 0; i < count; i++) {
-		struct iio_channel *ch = lib.iio_device_get_channel(dev, i);
-		const char *id = ch ? lib.iio_channel_get_id(ch) : NULL;
-
-		if (!id || lib.iio_channel_is_output(ch) ||
-		    !strcmp(id, "timestamp"))
-			continue;
-		if (strlen(buf) + strlen(id) + 3 < size) {
-			strcat(buf, *buf ? ", " : "");
-			strcat(buf, id);
-		}
-	}
-}
-
-/*
- * The channels asked for (all input channels but the timestamp when none
- * is named), in the order asked.  0, or -(exit status) after a message.
- */
-static int chans_select(struct iio_device *dev, const char *dev_id,
-			int argc, char **argv, bool scan_only,
-			struct chan_set *set)
-{
-	unsigned int i, j, count = lib.iio_device_get_channels_count(dev);
-	int a;
-
-	set->n = 0;
-	for (a = 0; a < (argc ? argc : 1); a++) {
-		bool found = false;
-
-		for (i = 0; i < count; i++) {
-			struct iio_channel *ch = lib.iio_device_get_channel(dev, i);
-			const char *id = ch ? lib.iio_channel_get_id(ch) : NULL;
-			char label[128];
-
-			if (!id || lib.iio_channel_is_output(ch))
-				continue;
-			if (!argc && (!strcmp(id, "timestamp") ||
-				      (scan_only &&
-				       !lib.iio_channel_is_scan_element(ch))))
-				continue;
-			chan_label(ch, label, sizeof(label));
-			if (argc && !chan_matches(id, label, argv[a]))
-				continue;
-			found = true;
-			for (j = 0; j < set->n && set->ch[j] != ch; j++)
-				;
-			if (j < set->n)
-				continue;	/* asked twice */
-			if (set->n == KMPCTL_MAX_CHANS)
-				break;
-			if (scan_only && !lib.iio_channel_is_scan_element(ch)) {
-				kmpctl_err("%s: channel %s cannot be captured (not a scan element)",
-					   dev_id, id);
-				return -KMPCTL_EXIT_USAGE;
-			}
-			memset(&set->out[set->n], 0, sizeof(set->out[0]));
-			snprintf(set->out[set->n].id, sizeof(set->out[0].id),
-				 "%s", id);
-			snprintf(set->out[set->n].label,
-				 sizeof(set->out[0].label), "%s", label);
-			set->out[set->n].unit = si_unit(id, &set->shift[set->n]);
-			set->ch[set->n++] = ch;
-			if (argc)
-				break;	/* the first match */
-		}
-		if (argc && !found) {
-			char ids[512];
-
-			list_ids(dev, ids, sizeof(ids));
-			kmpctl_err("%s: no channel '%s' (channels: %s)", dev_id,
-				   argv[a], ids);
-			return -KMPCTL_EXIT_USAGE;
-		}
-	}
-	if (!set->n) {
-		kmpctl_err("%s: no input channels", dev_id);
-		return -KMPCTL_EXIT_FAIL;
-	}
-	return 0;
-}
-
-static const char *errno_hint(int err)
+const char *kmpctl_errno_hint(int err)
 {
 	switch (err < 0 ? -err : err) {
 	case ETIMEDOUT:
@@ -427,447 +276,167 @@ static const char *errno_hint(int err)
 	}
 }
 
-/*
- * A channel attribute, or 1 when the channel does not have it (and
- * @optional), or a negative errno (recorded in @oc, with a message).
- */
-/* The sysfs file of a channel attribute: "in_power_raw" */
-static void attr_file(struct iio_channel *ch, const char *attr, char *buf,
-		      size_t size)
+/* An attribute: 0, 1 when absent and @optional, or -errno (recorded) */
+static int chan_attr(struct kmpctl_chan *c, const char *dev_id,
+		     const char *attr, bool optional, char *buf, size_t size)
 {
-	const char *file = lib.iio_channel_find_attr(ch, attr) ?
-			   lib.iio_channel_attr_get_filename(ch, attr) : NULL;
+	const char *file;
+	ssize_t r = -ENOENT;
 
+	if (iio_channel_find_attr(c->ch, attr))
+		r = iio_channel_attr_read(c->ch, attr, buf, size);
+	else if (optional)
+		return 1;
+	if (r >= 0) {
+		buf[size - 1] = 0;
+		util_trim(buf);
+		return 0;
+	}
+	c->err = r;
+	file = iio_channel_find_attr(c->ch, attr) ?
+	       iio_channel_attr_get_filename(c->ch, attr) : NULL;
 	if (file)
-		snprintf(buf, size, "%s", file);
+		snprintf(c->err_attr, sizeof(c->err_attr), "%s", file);
 	else
-		snprintf(buf, size, "%s_%s_%s",
-			 lib.iio_channel_is_output(ch) ? "out" : "in",
-			 lib.iio_channel_get_id(ch), attr);
+		snprintf(c->err_attr, sizeof(c->err_attr), "in_%s_%s", c->id,
+			 attr);
+	util_err("%s: %s: %s%s", dev_id, c->err_attr, util_strerror(r),
+		 kmpctl_errno_hint(r));
+	return r;
 }
 
-static int chan_attr(struct iio_channel *ch, const char *dev_id,
-		     const char *attr, bool optional, char *buf, size_t size,
-		     struct output_chan *oc)
+/* A number attribute into @x (and its canonical form into @s) */
+static int chan_num(struct kmpctl_chan *c, const char *dev_id,
+		    const char *attr, bool optional, struct fx *x, char *s,
+		    size_t size)
 {
-	ssize_t r;
-
-	if (!lib.iio_channel_find_attr(ch, attr)) {
-		if (optional)
-			return 1;
-		r = -ENOENT;
-	} else {
-		r = lib.iio_channel_attr_read(ch, attr, buf, size);
-	}
-	if (r < 0) {
-		oc->err = r;
-		attr_file(ch, attr, oc->err_attr, sizeof(oc->err_attr));
-		kmpctl_err("%s: %s: %s%s", dev_id, oc->err_attr,
-			   kmpctl_strerror(r), errno_hint(r));
-		return r;
-	}
-	buf[size - 1] = 0;
-	trim(buf);
-	return 0;
-}
-
-static int parse_num(const char *dev_id, struct iio_channel *ch,
-		     const char *attr, const char *s, struct kdec *x,
-		     struct output_chan *oc)
-{
-	if (!kdec_parse(s, x))
-		return 0;
-	oc->err = -EINVAL;
-	attr_file(ch, attr, oc->err_attr, sizeof(oc->err_attr));
-	kmpctl_err("%s: %s: '%s' is not a decimal number", dev_id,
-		   oc->err_attr, s);
-	return -EINVAL;
-}
-
-/* Scale and offset of channel @i into the set; 0 or a negative errno */
-static int chan_prepare(struct chan_set *set, unsigned int i,
-			const char *dev_id)
-{
-	struct output_chan *oc = &set->out[i];
 	char buf[128];
-	int r;
+	int r = chan_attr(c, dev_id, attr, optional, buf, sizeof(buf));
 
-	kdec_parse("1", &set->scale[i]);
-	kdec_parse("0", &set->offset[i]);
-	r = chan_attr(set->ch[i], dev_id, "scale", true, buf, sizeof(buf), oc);
-	if (r < 0)
-		return r;
-	if (!r) {
-		if (parse_num(dev_id, set->ch[i], "scale", buf, &set->scale[i],
-			      oc))
-			return -EINVAL;
-		kdec_format(&set->scale[i], oc->scale, sizeof(oc->scale));
-	}
-	r = chan_attr(set->ch[i], dev_id, "offset", true, buf, sizeof(buf), oc);
-	if (r < 0)
-		return r;
-	if (!r) {
-		if (parse_num(dev_id, set->ch[i], "offset", buf,
-			      &set->offset[i], oc))
-			return -EINVAL;
-		kdec_format(&set->offset[i], oc->offset, sizeof(oc->offset));
-	}
-	return 0;
-}
-
-/* oc->value = (raw + offset) * scale, in SI units */
-static int chan_value(struct chan_set *set, unsigned int i,
-		      const struct kdec *raw)
-{
-	struct output_chan *oc = &set->out[i];
-	struct kdec sum, v;
-	int r;
-
-	kdec_format(raw, oc->raw, sizeof(oc->raw));
-	r = kdec_add(raw, &set->offset[i], &sum);
-	if (!r)
-		r = kdec_mul(&sum, &set->scale[i], &v);
-	if (!r) {
-		kdec_shift(&v, set->shift[i]);
-		r = kdec_format(&v, oc->value, sizeof(oc->value));
-	}
-	if (r < 0) {
-		snprintf(oc->value, sizeof(oc->value), "null");
-		return r;
-	}
-	return 0;
-}
-
-int kmpctl_cmd_read_channels(const struct kmpctl_opts *opts, int argc,
-			     char **argv)
-{
-	static struct chan_set set;
-	static struct iioctx c;
-	struct iio_device *dev;
-	const char *dev_id;
-	unsigned int i;
-	int ret, idx, status = KMPCTL_EXIT_OK;
-
-	idx = ctx_open_device(opts, &c);
-	if (idx < 0)
-		return -idx;
-	dev = c.handles[idx];
-	dev_id = c.devs[idx].id;
-	ret = chans_select(dev, dev_id, argc, argv, false, &set);
-	if (ret) {
-		ctx_close(&c);
-		return -ret;
-	}
-	for (i = 0; i < set.n; i++) {
-		struct output_chan *oc = &set.out[i];
-		struct kdec raw;
-		char buf[128];
-
-		/* raw first: where the meter's errors show */
-		if (chan_attr(set.ch[i], dev_id, "raw", false, buf, sizeof(buf),
-			      oc) ||
-		    parse_num(dev_id, set.ch[i], "raw", buf, &raw, oc) ||
-		    chan_prepare(&set, i, dev_id)) {
-			status = KMPCTL_EXIT_FAIL;
-			continue;
-		}
-		if (chan_value(&set, i, &raw)) {
-			oc->err = -ERANGE;
-			memcpy(oc->err_attr, oc->id, sizeof(oc->id));
-			kmpctl_err("%s: %s: value out of range", dev_id, oc->id);
-			status = KMPCTL_EXIT_FAIL;
-		}
-	}
-	output_channels(stdout, opts->format, dev_id, set.out, set.n);
-	fflush(stdout);
-	ctx_close(&c);
-	return status;
-}
-
-/* ---- watch ------------------------------------------------------------------ */
-
-struct watch {
-	const struct kmpctl_opts *opts;
-	const char *dev_id;
-	struct chan_set *set;
-	struct iio_channel *ts;
-	struct iio_buffer *buf;
-	unsigned int timeout_s;
-	pthread_t main_thread;
-	int stop;		/* set by main (atomic), read by the worker */
-	int err;		/* the worker's outcome: 0 or -errno */
-	unsigned long scans;
-};
-
-/* One sample of @ch in the buffer as a decimal string */
-static int read_sample(struct iio_channel *ch, struct iio_buffer *buf,
-		       long long *sval, struct kdec *out)
-{
-	const struct kmpctl_iio_data_format *f =
-		lib.iio_channel_get_data_format(ch);
-	unsigned int bytes = f ? f->length / 8 : 0;
-	unsigned char b[8];
-	unsigned long long u = 0;
-	char s[32];
-
-	if (!bytes || bytes > 8 || (bytes & (bytes - 1)) || f->repeat > 1)
+	if (r)
+		return r < 0 ? r : 0;
+	if (fx_parse(buf, x)) {
+		c->err = -EINVAL;
+		snprintf(c->err_attr, sizeof(c->err_attr), "%s",
+			 iio_channel_attr_get_filename(c->ch, attr));
+		util_err("%s: %s: '%s' is not a decimal number", dev_id,
+			 c->err_attr, buf);
 		return -EINVAL;
-	memset(b, 0, sizeof(b));
-	if (lib.iio_channel_read(ch, buf, b, bytes) < bytes)
-		return -EIO;
-	switch (bytes) {
-	case 1:
-		u = b[0];
-		break;
-	case 2: {
-		unsigned short v;
-
-		memcpy(&v, b, 2);
-		u = v;
-		break;
 	}
-	case 4: {
-		unsigned int v;
-
-		memcpy(&v, b, 4);
-		u = v;
-		break;
-	}
-	default:
-		memcpy(&u, b, 8);
-		break;
-	}
-	if (f->bits && f->bits < 64)
-		u &= (1ULL << f->bits) - 1;
-	if (f->is_signed && f->bits && f->bits < 64 &&
-	    (u >> (f->bits - 1)) & 1)
-		u |= ~0ULL << f->bits;
-	if (f->is_signed) {
-		*sval = (long long)u;
-		snprintf(s, sizeof(s), "%lld", (long long)u);
-	} else {
-		*sval = (long long)u;
-		snprintf(s, sizeof(s), "%llu", u);
-	}
-	return out ? kdec_parse(s, out) : 0;
+	fx_format(x, s, size);
+	return 0;
 }
 
-static void *watch_worker(void *arg)
+int kmpctl_chans_select(struct iio_device *dev, const char *dev_id, int argc,
+			char **argv, bool scan_only, struct kmpctl_chan *set)
 {
-	struct watch *w = arg;
-	struct chan_set *set = w->set;
-	unsigned int i;
+	unsigned int i, j, n = 0, count = iio_device_get_channels_count(dev);
+	char ids[512] = "";
+	int a;
 
-	output_scan_header(stdout, w->opts->format, set->out, set->n);
-	fflush(stdout);
-	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE) &&
-	       (!w->opts->count || w->scans < w->opts->count)) {
-		ssize_t r = lib.iio_buffer_refill(w->buf);
-		long long ts = 0, dummy;
-		struct kdec raw;
+	for (a = 0; a < (argc ? argc : 1); a++) {
+		bool found = false;
 
-		if (__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
-			break;
-		if (r < 0) {
-			w->err = r;
-			if (r == -ETIMEDOUT)
-				kmpctl_err("%s: no scan within %u s (is the meter answering? see dmesg)",
-					   w->dev_id, w->timeout_s);
-			else
-				kmpctl_err("%s: reading the buffer: %s",
-					   w->dev_id, kmpctl_strerror(r));
-			break;
-		}
-		for (i = 0; i < set->n; i++) {
-			int e = read_sample(set->ch[i], w->buf, &dummy, &raw);
+		for (i = 0; i < count && n < KMPCTL_MAX_CHANS; i++) {
+			struct iio_channel *ch = iio_device_get_channel(dev, i);
+			const char *id = ch ? iio_channel_get_id(ch) : NULL;
+			struct kmpctl_chan *c = &set[n];
 
-			if (!e)
-				e = chan_value(set, i, &raw);
-			if (e) {
-				w->err = e;
-				kmpctl_err("%s: %s: cannot convert the sample: %s",
-					   w->dev_id, set->out[i].id,
-					   kmpctl_strerror(e));
-				break;
+			if (!id || iio_channel_is_output(ch) ||
+			    (!argc && (!strcmp(id, "timestamp") ||
+				       (scan_only &&
+					!iio_channel_is_scan_element(ch)))))
+				continue;
+			memset(c, 0, sizeof(*c));
+			chan_label(ch, c->label, sizeof(c->label));
+			if (argc && !chan_matches(id, c->label, argv[a]))
+				continue;
+			found = true;
+			for (j = 0; j < n && set[j].ch != ch; j++)
+				;
+			if (j < n)
+				break;	/* asked twice */
+			if (scan_only && !iio_channel_is_scan_element(ch)) {
+				util_err("%s: channel %s cannot be captured (not a scan element)",
+					 dev_id, id);
+				return -KMPCTL_EXIT_USAGE;
 			}
+			c->ch = ch;
+			snprintf(c->id, sizeof(c->id), "%s", id);
+			chan_unit(c);
+			fx_from_int(1, &c->scale);
+			fx_from_int(0, &c->offset);
+			n++;
+			if (argc)
+				break;	/* the first match */
 		}
-		if (w->err)
-			break;
-		if (w->ts && read_sample(w->ts, w->buf, &ts, NULL))
-			ts = 0;
-		w->scans++;
-		output_scan(stdout, w->opts->format, w->dev_id, ts, w->ts,
-			    w->scans, set->out, set->n);
-		if (fflush(stdout) == EOF || ferror(stdout)) {
-			w->err = -EPIPE;
-			break;
+		for (i = 0; argc && !found && i < count; i++) {
+			struct iio_channel *ch = iio_device_get_channel(dev, i);
+			const char *id = ch ? iio_channel_get_id(ch) : NULL;
+
+			if (id && !iio_channel_is_output(ch) &&
+			    strcmp(id, "timestamp") &&
+			    strlen(ids) + strlen(id) + 3 < sizeof(ids))
+				strcat(strcat(ids, *ids ? ", " : ""), id);
+		}
+		if (argc && !found) {
+			util_err("%s: no channel '%s' (channels: %s)", dev_id,
+				 argv[a], ids);
+			return -KMPCTL_EXIT_USAGE;
 		}
 	}
-	pthread_kill(w->main_thread, SIGUSR1);
-	return NULL;
+	if (!n) {
+		util_err("%s: no input channels", dev_id);
+		return -KMPCTL_EXIT_FAIL;
+	}
+	return n;
 }
 
-/* The poll period the device reports, in seconds (0 if unknown) */
-static double device_period(struct iio_device *dev)
+/* Scale and offset, read once: fixed while the driver is bound */
+int kmpctl_chan_prepare(struct kmpctl_chan *c, const char *dev_id)
 {
-	char buf[64];
-	double hz;
-
-	if (!lib.iio_device_find_attr(dev, "sampling_frequency") ||
-	    lib.iio_device_attr_read(dev, "sampling_frequency", buf,
-				     sizeof(buf)) < 0)
+	if (c->scale_s[0] || c->offset_s[0])
 		return 0;
-	buf[sizeof(buf) - 1] = 0;
-	hz = strtod(buf, NULL);
-	return hz > 0 ? 1 / hz : 0;
+	return chan_num(c, dev_id, "scale", true, &c->scale, c->scale_s,
+			sizeof(c->scale_s)) ?:
+	       chan_num(c, dev_id, "offset", true, &c->offset, c->offset_s,
+			sizeof(c->offset_s));
 }
 
-/*
- * The buffer, one scan deep.  libiio warns on stderr that the "high-speed"
- * (mmap block) interface is not there, which a kfifo buffer never has:
- * that warning is silenced; errors come back through errno.
- */
-static struct iio_buffer *create_buffer(struct iio_device *dev, int *err)
+int kmpctl_chan_set(struct kmpctl_chan *c, const struct fx *raw)
 {
-	struct iio_buffer *buf;
-	int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY);
+	struct fx sum;
+	int r;
 
-	fflush(stderr);
-	if (saved >= 0 && null >= 0)
-		dup2(null, STDERR_FILENO);
-	errno = 0;
-	buf = lib.iio_device_create_buffer(dev, 1, false);
-	*err = errno ? errno : EIO;
-	if (saved >= 0 && null >= 0) {
-		fflush(stderr);
-		dup2(saved, STDERR_FILENO);
+	fx_format(raw, c->raw, sizeof(c->raw));
+	r = fx_add(raw, &c->offset, &sum) ?: fx_mul(&sum, &c->scale, &c->si);
+	c->si.e += c->shift;
+	if (!r)
+		r = fx_format(&c->si, c->value, sizeof(c->value));
+	if (r < 0) {
+		snprintf(c->value, sizeof(c->value), "null");
+		return -ERANGE;
 	}
-	if (saved >= 0)
-		close(saved);
-	if (null >= 0)
-		close(null);
-	return buf;
+	return 0;
 }
 
-int kmpctl_cmd_watch(const struct kmpctl_opts *opts, int argc, char **argv)
+int kmpctl_chan_read(struct kmpctl_chan *c, const char *dev_id)
 {
-	static struct chan_set set;
-	static struct iioctx c;
-	struct watch w = { .opts = opts, .set = &set };
-	struct iio_device *dev;
-	struct sigaction sa;
-	sigset_t sigs, old;
-	pthread_t worker;
-	unsigned int i, count;
-	double period;
-	int ret, idx, sig;
+	struct fx raw;
+	int r;
 
-	idx = ctx_open_device(opts, &c);
-	if (idx < 0)
-		return -idx;
-	dev = c.handles[idx];
-	w.dev_id = c.devs[idx].id;
-	ret = chans_select(dev, w.dev_id, argc, argv, true, &set);
-	if (ret)
-		goto out_ctx;
-	for (i = 0; i < set.n; i++) {
-		if (chan_prepare(&set, i, w.dev_id)) {
-			ret = -KMPCTL_EXIT_FAIL;
-			goto out_ctx;
-		}
+	c->err = 0;
+	/* raw first: where the meter's errors show */
+	r = chan_num(c, dev_id, "raw", false, &raw, c->raw, sizeof(c->raw));
+	if (!r)
+		r = kmpctl_chan_prepare(c, dev_id);
+	if (r)
+		return r;
+	if (kmpctl_chan_set(c, &raw)) {
+		c->err = -ERANGE;
+		snprintf(c->err_attr, sizeof(c->err_attr), "%s", c->id);
+		util_err("%s: %s: value out of range", dev_id, c->id);
+		return -ERANGE;
 	}
-
-	if (opts->interval) {
-		unsigned long uhz = (1000000UL + opts->interval / 2) /
-				    opts->interval;
-		char v[32];
-		ssize_t r;
-
-		snprintf(v, sizeof(v), "%lu.%06lu", uhz / 1000000,
-			 uhz % 1000000);
-		r = lib.iio_device_find_attr(dev, "sampling_frequency") ?
-		    lib.iio_device_attr_write(dev, "sampling_frequency", v) :
-		    -ENOENT;
-		if (r < 0) {
-			kmpctl_err("%s: sampling_frequency: %s", w.dev_id,
-				   kmpctl_strerror(r));
-			ret = -KMPCTL_EXIT_FAIL;
-			goto out_ctx;
-		}
-	}
-	/* Wait for a scan twice the period, and 10 s for the meter */
-	period = device_period(dev);
-	if (period > 0 && period < 10 * 86400) {
-		w.timeout_s = (unsigned int)(2 * period + 10.5);
-		if (lib.iio_context_set_timeout(c.ctx, w.timeout_s * 1000))
-			w.timeout_s = 0;
-	}
-
-	count = lib.iio_device_get_channels_count(dev);
-	for (i = 0; i < count; i++) {
-		struct iio_channel *ch = lib.iio_device_get_channel(dev, i);
-		const char *id = ch ? lib.iio_channel_get_id(ch) : NULL;
-
-		if (!ch || !lib.iio_channel_is_scan_element(ch))
-			continue;
-		lib.iio_channel_disable(ch);
-		if (id && !strcmp(id, "timestamp") &&
-		    !lib.iio_channel_is_output(ch))
-			w.ts = ch;
-	}
-	for (i = 0; i < set.n; i++)
-		lib.iio_channel_enable(set.ch[i]);
-	if (w.ts)
-		lib.iio_channel_enable(w.ts);
-
-	/* Signals go to the main thread's sigwait(), never to a handler */
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGUSR1);
-	/* Under nohup, a hangup is not a reason to stop */
-	if (sigaction(SIGHUP, NULL, &sa) || sa.sa_handler != SIG_IGN)
-		sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, &old);
-
-	w.buf = create_buffer(dev, &ret);
-	if (!w.buf) {
-		kmpctl_err("%s: cannot enable the buffer: %s%s", w.dev_id,
-			   strerror(ret), errno_hint(ret));
-		ret = -KMPCTL_EXIT_FAIL;
-		goto out_sigs;
-	}
-	w.main_thread = pthread_self();
-	ret = pthread_create(&worker, NULL, watch_worker, &w);
-	if (ret) {
-		kmpctl_err("cannot start a thread: %s", strerror(ret));
-		lib.iio_buffer_destroy(w.buf);
-		ret = -KMPCTL_EXIT_FAIL;
-		goto out_sigs;
-	}
-	for (;;) {
-		if (sigwait(&sigs, &sig))
-			continue;
-		if (sig == SIGUSR1)
-			break;	/* the worker is done */
-		__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
-		lib.iio_buffer_cancel(w.buf);
-		break;
-	}
-	pthread_join(worker, NULL);
-	/* Disables the buffer: the driver stops polling the meter */
-	lib.iio_buffer_destroy(w.buf);
-	ret = w.err && !(w.stop && w.err == -EBADF) ? -KMPCTL_EXIT_FAIL : 0;
-	/*
-	 * The signals stay blocked: the worker's SIGUSR1 (or a second
-	 * Ctrl-C) may be pending, and kmpctl exits next.
-	 */
-	ctx_close(&c);
-	return -ret;
-out_sigs:
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-out_ctx:
-	ctx_close(&c);
-	return -ret;
+	return 0;
 }

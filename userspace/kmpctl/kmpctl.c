@@ -21,9 +21,8 @@
  * (absent in the meter, timeout, bad frames, no meter) or a frame does not
  * decode, 2 for a bad command line.
  *
- * Not in --help (test helpers): `kmpctl --selftest-json FILE` and
- * `--selftest-json-lines FILE` check that FILE is strict JSON.  (The
- * ioctl's test is a test program: tests/tools/kmp-ioctl-test.c.)
+ * This file holds the options, the command table and main(); each
+ * command is a cmd-*.c.  No test code: the tests have their own programs.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,7 +31,6 @@
 #include <string.h>
 
 #include "kmpctl.h"
-#include "output.h"
 
 #define KMPCTL_VERSION "0.2"
 
@@ -98,97 +96,20 @@ static const char usage_text[] =
 "\n"
 "Options may also follow the command (decode: only --json and --csv).\n"
 "\n"
-"Environment: KMPCTL_LIBIIO the libiio to load (default libiio.so.0);\n"
-"IIOD_REMOTE=HOST makes the default libiio context a network one.\n"
+"Environment: IIOD_REMOTE=HOST makes the default libiio context a\n"
+"network one.\n"
 "\n"
 "Exit status: 0 every value was read, 1 a value could not be read, no meter\n"
 "or a bad frame, 2 usage error.\n";
 
-/* "kmpctl: " and the message, on stderr after what stdout holds */
-static void kmpctl_vmsg(const char *fmt, va_list ap)
+#define usage_error util_usage
+#define parse_uint util_parse_uint
+
+const char *kmpctl_reg_name(u16 id)
 {
-	fflush(stdout);
-	fputs(KMPCTL_NAME ": ", stderr);
-	vfprintf(stderr, fmt, ap);
-}
+	const struct kmp_register *r = kmp_register(id);
 
-void kmpctl_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	kmpctl_vmsg(fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-void kmpctl_verbose(const struct kmpctl_opts *opts, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!opts->verbose)
-		return;
-	va_start(ap, fmt);
-	kmpctl_vmsg(fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-const char *kmpctl_strerror(int err)
-{
-	return strerror(err < 0 ? -err : err);
-}
-
-int kmpctl_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	kmpctl_vmsg(fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'kmpctl --help'.\n", stderr);
-	return KMPCTL_EXIT_USAGE;
-}
-
-#define usage_error kmpctl_usage_error
-
-/* Unsigned number, hex with 0x, else decimal; the whole string */
-int kmpctl_parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	int base = 10;
-	char *end;
-	unsigned long v;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, base);
-	if (errno == ERANGE)
-		return -ERANGE;
-	if (errno || *end)
-		return -EINVAL;
-	if (v > max)
-		return -ERANGE;
-	*out = v;
-	return 0;
-}
-
-#define parse_uint kmpctl_parse_uint
-
-/* "heat-energy" matches "heat energy" */
-bool kmpctl_name_matches(const char *arg, const char *name)
-{
-	for (; *arg && *name; arg++, name++) {
-		char a = *arg == '-' || *arg == '_' ? ' ' : *arg;
-
-		if (a != *name && !(a >= 'A' && a <= 'Z' && a + 32 == *name))
-			return false;
-	}
-	return !*arg && !*name;
+	return r ? r->name : NULL;
 }
 
 static int parse_register(const char *s, u16 *reg)
@@ -206,7 +127,7 @@ static int parse_register(const char *s, u16 *reg)
 		for (r = 0; r <= 0xffff; r++) {
 			const char *name = kmpctl_reg_name(r);
 
-			if (name && kmpctl_name_matches(s, name)) {
+			if (name && util_loose_eq(s, name, strlen(name))) {
 				*reg = r;
 				return 0;
 			}
@@ -216,8 +137,8 @@ static int parse_register(const char *s, u16 *reg)
 }
 
 /* Register ids from the command line, each once; 0 or an exit status */
-static int parse_register_args(const char *cmd, int argc, char **argv,
-			       u16 *ids, unsigned int *np)
+int kmpctl_parse_registers(const char *cmd, int argc, char **argv, u16 *ids,
+			   unsigned int *np)
 {
 	unsigned int n = 0, i, j;
 	int ret;
@@ -247,314 +168,6 @@ static int parse_register_args(const char *cmd, int argc, char **argv,
 	return 0;
 }
 
-/* Devices and attributes: sysfs here, libiio for a remote context */
-static int open_devsrc(const struct kmpctl_opts *opts,
-		       struct kmpctl_devsrc **src)
-{
-	int ret;
-
-	if (opts->uri && strcmp(opts->uri, "local:"))
-		return kmpctl_iio_devsrc_open(opts, src);
-	ret = kmpctl_sysfs_open(src);
-	if (ret) {
-		kmpctl_err("%s: %s", KMPCTL_SYSFS_IIO, kmpctl_strerror(ret));
-		return -KMPCTL_EXIT_FAIL;
-	}
-	return 0;
-}
-
-/* The /dev/kmpN of the meter -d names (or of the only meter) */
-static int chardev_path(const struct kmpctl_opts *opts, char *path,
-			size_t size)
-{
-	struct kmpctl_devsrc *src;
-	int idx, ret;
-
-	if (opts->device && opts->device[0] == '/') {
-		snprintf(path, size, "%s", opts->device);
-		return 0;
-	}
-	ret = open_devsrc(opts, &src);
-	if (ret)
-		return -ret;
-	idx = kmpctl_select_device(src->devs, src->n, opts->device,
-				   src->name);
-	if (idx < 0) {
-		src->close(src);
-		return -idx;
-	}
-	if (!*src->devs[idx].misc) {
-		kmpctl_err("%s: no character device (misc/kmpN) under it: not a kamstrup-kmp meter?",
-			   src->devs[idx].id);
-		src->close(src);
-		return KMPCTL_EXIT_FAIL;
-	}
-	snprintf(path, size, "/dev/%s", src->devs[idx].misc);
-	src->close(src);
-	return 0;
-}
-
-/* Registers through --tty or /dev/kmpN */
-static int cmd_registers(const struct kmpctl_opts *opts, const char *cmd,
-			 int argc, char **argv)
-{
-	static u16 ids[KMPCTL_MAX_IDS];
-	static struct kmpctl_result res[KMPCTL_MAX_IDS];
-	struct kmpctl_transport *t;
-	char path[128];
-	unsigned int n = 0, i;
-	int ret, status = KMPCTL_EXIT_OK;
-
-	ret = parse_register_args(cmd, argc, argv, ids, &n);
-	if (ret)
-		return ret;
-	if (opts->tty) {
-		t = kmpctl_tty_open(opts, &ret);
-		if (!t) {
-			kmpctl_err("%s: %s", opts->tty, kmpctl_strerror(ret));
-			return KMPCTL_EXIT_FAIL;
-		}
-	} else {
-		ret = chardev_path(opts, path, sizeof(path));
-		if (ret)
-			return ret;
-		t = kmpctl_chardev_open(path, &ret);
-		if (!t) {
-			kmpctl_err("%s: %s", path, kmpctl_strerror(ret));
-			return KMPCTL_EXIT_FAIL;
-		}
-	}
-	ret = t->read_registers(t, ids, n, res);
-	if (ret) {
-		kmpctl_err("%s: %s", t->name, kmpctl_strerror(ret));
-		t->close(t);
-		return KMPCTL_EXIT_FAIL;
-	}
-	output_registers(stdout, opts->format, res, n);
-	fflush(stdout);
-	for (i = 0; i < n; i++) {
-		if (!res[i].err)
-			continue;
-		status = KMPCTL_EXIT_FAIL;
-		if (res[i].err == -ENODATA)
-			kmpctl_err("%s: register 0x%04x: no data (absent in meter)",
-				   t->name, res[i].reg);
-		else
-			kmpctl_err("%s: register 0x%04x: %s", t->name,
-				   res[i].reg, kmpctl_strerror(res[i].err));
-	}
-	t->close(t);
-	return status;
-}
-
-static int cmd_reg(const struct kmpctl_opts *opts, int argc, char **argv)
-{
-	return cmd_registers(opts, "reg", argc, argv);
-}
-
-static int cmd_read(const struct kmpctl_opts *opts, int argc, char **argv)
-{
-	unsigned long v;
-	int i;
-
-	if (opts->tty)
-		return cmd_registers(opts, "read", argc, argv);
-	for (i = 0; i < argc; i++)
-		if (parse_uint(argv[i], ~0UL, &v) != -EINVAL)
-			return usage_error("read: '%s' is a register id, not a channel: use 'kmpctl reg %s' (or --tty DEV read)",
-					   argv[i], argv[i]);
-	return kmpctl_cmd_read_channels(opts, argc, argv);
-}
-
-static int cmd_tty_info(const struct kmpctl_opts *opts)
-{
-	struct kmpctl_transport *t;
-	struct kmpctl_info info;
-	int ret;
-
-	t = kmpctl_tty_open(opts, &ret);
-	if (!t) {
-		kmpctl_err("%s: %s", opts->tty, kmpctl_strerror(ret));
-		return KMPCTL_EXIT_FAIL;
-	}
-	memset(&info, 0, sizeof(info));
-	ret = t->info(t, &info);
-	if (ret) {
-		kmpctl_err("%s: %s", t->name, kmpctl_strerror(ret));
-		t->close(t);
-		return KMPCTL_EXIT_FAIL;
-	}
-	output_info(stdout, opts->format, &info);
-	fflush(stdout);
-	if (info.type_err)
-		kmpctl_err("%s: GetType: %s", t->name,
-			   kmpctl_strerror(info.type_err));
-	if (info.serial_err)
-		kmpctl_err("%s: GetSerialNo: %s", t->name,
-			   kmpctl_strerror(info.serial_err));
-	t->close(t);
-	return info.type_err || info.serial_err ? KMPCTL_EXIT_FAIL :
-						  KMPCTL_EXIT_OK;
-}
-
-/* A JSON number as RFC 8259 writes it: -?(0|[1-9][0-9]*)(.[0-9]+)? */
-static bool json_number(const char *s)
-{
-	if (*s == '-')
-		s++;
-	if (*s == '0')
-		s++;
-	else if (*s >= '1' && *s <= '9')
-		while (*s >= '0' && *s <= '9')
-			s++;
-	else
-		return false;
-	if (*s == '.') {
-		if (!(*++s >= '0' && *s <= '9'))
-			return false;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	return !*s;
-}
-
-static const char *attr_hint(int err)
-{
-	return err == -ETIMEDOUT ?
-	       " (the meter did not answer: press its button to wake the optical port)" :
-	       "";
-}
-
-/*
- * A device attribute into @f.  Absent attributes are "-" and no error when
- * @optional.  Returns 0 or 1 (an error, reported).
- */
-static int read_field(struct kmpctl_devsrc *src, unsigned int i,
-		      const char *attr, bool optional, struct output_field *f)
-{
-	int ret = src->attr_read(src, i, attr, f->val, sizeof(f->val));
-
-	if (ret == -ENOENT && optional) {
-		*f->val = 0;
-		return 0;
-	}
-	if (ret) {
-		f->err = ret;
-		kmpctl_err("%s: %s: %s%s", src->devs[i].id, attr,
-			   kmpctl_strerror(ret), attr_hint(ret));
-		return 1;
-	}
-	f->number = json_number(f->val);
-	return 0;
-}
-
-static void set_field(struct output_field *f, const char *key,
-		      const char *title, const char *val)
-{
-	memset(f, 0, sizeof(*f));
-	f->key = key;
-	f->title = title;
-	snprintf(f->val, sizeof(f->val), "%s", val);
-}
-
-static int cmd_info(const struct kmpctl_opts *opts, int argc, char **argv)
-{
-	struct output_field fl[6];
-	struct kmpctl_devsrc *src;
-	const struct kmpctl_dev *d;
-	char chardev[64] = "";
-	int idx, ret, errors = 0;
-
-	(void)argv;
-	if (argc)
-		return usage_error("info: no arguments expected");
-	if (opts->tty)
-		return cmd_tty_info(opts);
-
-	ret = open_devsrc(opts, &src);
-	if (ret)
-		return -ret;
-	idx = kmpctl_select_device(src->devs, src->n, opts->device,
-				   src->name);
-	if (idx < 0) {
-		src->close(src);
-		return -idx;
-	}
-	d = &src->devs[idx];
-	if (*d->misc)
-		snprintf(chardev, sizeof(chardev), "/dev/%s", d->misc);
-	/*
-	 * The driver logs the meter's type and revision at probe; it keeps
-	 * no attribute for them (kmpctl --tty DEV info asks the meter)
-	 */
-	set_field(&fl[0], "device", "IIO device", d->id);
-	set_field(&fl[1], "name", "name", d->name);
-	set_field(&fl[2], "label", "label", d->label);
-	fl[2].nullable = true;
-	set_field(&fl[3], "serial", "serial number", "");
-	errors += read_field(src, idx, "serialnumber", false, &fl[3]);
-	set_field(&fl[4], "chardev", "char device", chardev);
-	fl[4].nullable = true;
-	set_field(&fl[5], "sampling_frequency", "sampling freq. (Hz)", "");
-	errors += read_field(src, idx, "sampling_frequency", true, &fl[5]);
-	output_fields(stdout, opts->format, fl, ARRAY_SIZE(fl));
-	fflush(stdout);
-	src->close(src);
-	return errors ? KMPCTL_EXIT_FAIL : KMPCTL_EXIT_OK;
-}
-
-static int cmd_list(const struct kmpctl_opts *opts, int argc, char **argv)
-{
-	static struct output_field rows[KMPCTL_MAX_DEVS][5];
-	struct kmpctl_devsrc *src;
-	unsigned int i, n = 0;
-	int ret, only = -1, errors = 0;
-
-	(void)argv;
-	if (argc)
-		return usage_error("list: no arguments expected");
-	ret = open_devsrc(opts, &src);
-	if (ret)
-		return -ret;
-	if (opts->device) {
-		only = kmpctl_select_device(src->devs, src->n, opts->device,
-					    src->name);
-		if (only < 0) {
-			src->close(src);
-			return -only;
-		}
-	}
-	for (i = 0; i < src->n; i++) {
-		const struct kmpctl_dev *d = &src->devs[i];
-		struct output_field *r = rows[n];
-		char chardev[64] = "";
-
-		if (only >= 0 ? (int)i != only : !d->meter)
-			continue;
-		if (*d->misc)
-			snprintf(chardev, sizeof(chardev), "/dev/%s", d->misc);
-		set_field(&r[0], "device", "DEVICE", d->id);
-		set_field(&r[1], "name", "NAME", d->name);
-		set_field(&r[2], "label", "LABEL", d->label);
-		r[2].nullable = true;
-		set_field(&r[3], "serial", "SERIAL", "");
-		errors += read_field(src, i, "serialnumber", false, &r[3]);
-		set_field(&r[4], "chardev", "CHARDEV", chardev);
-		r[4].nullable = true;
-		n++;
-	}
-	if (n || opts->format != KMPCTL_FMT_TEXT)
-		output_list(stdout, opts->format, rows, n);
-	fflush(stdout);
-	if (!n) {
-		kmpctl_err("%s: no Kamstrup meter found (is the kamstrup-kmp driver loaded and bound?)",
-			   src->name);
-		errors++;
-	}
-	src->close(src);
-	return errors ? KMPCTL_EXIT_FAIL : KMPCTL_EXIT_OK;
-}
-
 static const struct {
 	const char *name;
 	int (*fn)(const struct kmpctl_opts *opts, int argc, char **argv);
@@ -563,17 +176,16 @@ static const struct {
 	bool watch;	/* -i/-n apply */
 } commands[] = {
 	{ "decode", kmpctl_cmd_decode, false, false, false },
-	{ "list", cmd_list, false, true, false },
-	{ "read", cmd_read, true, true, false },
-	{ "reg", cmd_reg, true, true, false },
-	{ "info", cmd_info, true, true, false },
+	{ "list", kmpctl_cmd_list, false, true, false },
+	{ "read", kmpctl_cmd_read, true, true, false },
+	{ "reg", kmpctl_cmd_reg, true, true, false },
+	{ "info", kmpctl_cmd_info, true, true, false },
 	{ "watch", kmpctl_cmd_watch, false, true, true },
 };
 
 enum {
 	OPT_TTY = 0x100, OPT_BAUD, OPT_ADDR, OPT_TIMEOUT, OPT_TURNAROUND,
-	OPT_RETRIES, OPT_JSON, OPT_CSV, OPT_SELFTEST_JSON,
-	OPT_SELFTEST_JSON_LINES,
+	OPT_RETRIES, OPT_JSON, OPT_CSV,
 };
 
 static const struct option long_opts[] = {
@@ -592,15 +204,12 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
-	{ "selftest-json", required_argument, NULL, OPT_SELFTEST_JSON },
-	{ "selftest-json-lines", required_argument, NULL,
-	  OPT_SELFTEST_JSON_LINES },
 	{ NULL, 0, NULL, 0 },
 };
 
 /*
  * One option.  Returns -1 when it was handled, else an exit status to
- * return at once (help, version, usage error, JSON self-test).
+ * return at once (help, version, usage error).
  */
 static int handle_opt(int c, char **argv, struct kmpctl_opts *opts)
 {
@@ -662,7 +271,7 @@ static int handle_opt(int c, char **argv, struct kmpctl_opts *opts)
 		opts->count = v;
 		break;
 	case 'v':
-		opts->verbose++;
+		util_verbose++;
 		break;
 	case 'h':
 		fputs(usage_text, stdout);
@@ -670,10 +279,6 @@ static int handle_opt(int c, char **argv, struct kmpctl_opts *opts)
 	case 'V':
 		printf("kmpctl %s\n", KMPCTL_VERSION);
 		return KMPCTL_EXIT_OK;
-	case OPT_SELFTEST_JSON:
-		return kmpctl_json_check_file(optarg, false);
-	case OPT_SELFTEST_JSON_LINES:
-		return kmpctl_json_check_file(optarg, true);
 	case ':':
 		return usage_error("option '%s' needs an argument",
 				   argv[optind - 1]);
@@ -750,7 +355,7 @@ int main(int argc, char **argv)
 			return usage_error("%s: -u and -d do not apply",
 					   commands[i].name);
 		if (opts.uri && strcmp(opts.uri, "local:") &&
-		    commands[i].fn == cmd_reg)
+		    commands[i].fn == kmpctl_cmd_reg)
 			return usage_error("reg: the ioctl needs the local /dev/kmpN; -u is for channels (read, watch) and list, info");
 		if ((opts.interval || opts.count) && !commands[i].watch)
 			return usage_error("%s: -i and -n apply to watch only",

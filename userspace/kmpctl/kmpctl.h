@@ -1,36 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * kmpctl: shared declarations of the command-line tool.
+ * kmpctl: what the commands share.
  *
- * kmpctl.c parses the command line and dispatches to a command.
- *
- * Registers come from a transport: tty.c speaks KMP directly on a serial
- * port (USB IR heads), chardev.c asks the kernel driver through the ioctl
- * of /dev/kmpN.  Channels (read, watch) come through libiio (iio.c, loaded
- * at run time); the meters and their attributes (list, info) from sysfs
- * (sysfs.c) or, for a remote context (-u), from libiio.  Everything is
- * printed through output.c.  All protocol work is done by the core,
- * drivers/iio/meter/kmp.c.
+ * kmpctl.c parses the command line and calls one command (cmd-*.c).
+ * Registers come from a transport (struct kmpctl_transport): tty.c speaks
+ * KMP on a serial port (USB IR heads), chardev.c asks the kernel driver
+ * through the ioctl of /dev/kmpN.  Devices and channels come from libiio
+ * (iio.c), locally or from iiod (-u).  Each command turns what it read
+ * into records and output.c prints them as text, JSON or CSV.  Protocol
+ * work, register names and units: the core, drivers/iio/meter/kmp.c.
+ * Messages, parsing and exact decimals: util.c, which includes none of
+ * this.
  */
 #ifndef _KMPCTL_H
 #define _KMPCTL_H
 
+#include <iio.h>
 #include <stdio.h>
+
 #include "kmp.h"
-
-#define KMPCTL_NAME	"kmpctl"
-
-#ifndef ARRAY_SIZE
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#endif
-
-/* The name of a register the core knows ("heat energy"), or NULL */
-static inline const char *kmpctl_reg_name(u16 id)
-{
-	const struct kmp_register *r = kmp_register(id);
-
-	return r ? r->name : NULL;
-}
+#include "util.h"
 
 /* Exit statuses */
 #define KMPCTL_EXIT_OK		0	/* every value asked for was read */
@@ -58,7 +47,6 @@ struct kmpctl_opts {
 	unsigned int turnaround_ms;	/* --turnaround: meter budget, 300 */
 	unsigned int retries;		/* --retries, default 2 */
 	enum kmpctl_format format;	/* --json, --csv */
-	int verbose;			/* -v */
 };
 
 /**
@@ -73,10 +61,9 @@ struct kmpctl_result {
 	u16 reg;
 	int err;
 	struct kmp_value val;
-	char text[KMP_VALUE_STR_MAX];	/* the value as the kernel gave it, or "" */
 };
 
-/* Meter identity */
+/* Meter identity (GetType, GetSerialNo) */
 struct kmpctl_info {
 	int type_err;			/* 0 or the GetType errno */
 	struct kmp_type type;
@@ -85,9 +72,10 @@ struct kmpctl_info {
 };
 
 /*
- * A way of reaching a meter.  read_registers() fills one result per id
- * (ids are distinct) and returns 0 when the transport could be used at all
- * (individual failures are in the results), or a negative errno.
+ * A way of reaching a meter's registers.  read_registers() fills one
+ * result per id (ids are distinct) and returns 0 when the transport could
+ * be used at all (individual failures are in the results), or a negative
+ * errno.  info() is -EOPNOTSUPP where the transport cannot ask.
  */
 struct kmpctl_transport {
 	const char *name;	/* what error messages are prefixed with */
@@ -97,11 +85,21 @@ struct kmpctl_transport {
 	void (*close)(struct kmpctl_transport *t);
 };
 
-/*
- * An IIO device as kmpctl lists it.  A meter is a device of this driver:
- * named multical-402/403/603, or (locally) bound to kamstrup-kmp.
- */
+/* tty.c: KMP over a serial port (USB IR head) */
+struct kmpctl_transport *kmpctl_tty_open(const struct kmpctl_opts *opts,
+					 int *err);
+bool kmpctl_tty_baud_ok(unsigned int baud);
+/* chardev.c: the driver's /dev/kmpN */
+struct kmpctl_transport *kmpctl_chardev_open(const char *path, int *err);
+
+/* ---- iio.c: devices and channels through libiio --------------------------- */
+
+#define KMPCTL_MAX_DEVS		64
+#define KMPCTL_MAX_CHANS	64
+
+/* An IIO device; a meter is one bound to kamstrup-kmp */
 struct kmpctl_dev {
+	struct iio_device *dev;
 	char id[32];		/* "iio:device0" */
 	char name[64];		/* "multical-403" */
 	char label[128];	/* from devicetree, "" if none */
@@ -109,63 +107,67 @@ struct kmpctl_dev {
 	char misc[32];		/* its /dev name, "kmp0"; "" if unknown */
 };
 
-#define KMPCTL_MAX_DEVS		64
-
-/*
- * Where devices and their attributes come from: sysfs for the local
- * machine, libiio for a context given with -u.
- */
-struct kmpctl_devsrc {
-	const char *name;	/* "local" or the URI, for messages */
+struct kmpctl_ctx {
+	struct iio_context *ctx;
+	const char *where;	/* "local" or the URI, for messages */
+	bool local;		/* sysfs of this machine */
 	unsigned int n;
 	struct kmpctl_dev devs[KMPCTL_MAX_DEVS];
-	/* a device attribute, whitespace trimmed; 0 or a negative errno */
-	int (*attr_read)(struct kmpctl_devsrc *src, unsigned int i,
-			 const char *attr, char *buf, size_t size);
-	void (*close)(struct kmpctl_devsrc *src);
 };
 
-/* sysfs.c */
-#define KMPCTL_SYSFS_IIO	"/sys/bus/iio/devices"
-int kmpctl_sysfs_open(struct kmpctl_devsrc **src);
-bool kmpctl_is_meter_name(const char *name);
-bool kmpctl_sysfs_is_meter(const char *id);
-bool kmpctl_loose_eq(const char *a, const char *b, size_t blen);
-int kmpctl_select_device(const struct kmpctl_dev *devs, unsigned int n,
-			 const char *want, const char *where);
-int kmpctl_read_file(const char *path, char *buf, size_t size);
-void kmpctl_first_entry(const char *dir, char *out, size_t size);
+/* A channel in SI units, and its last reading */
+struct kmpctl_chan {
+	struct iio_channel *ch;
+	char id[48];		/* "temp1-temp2" */
+	char label[128];	/* "" if none */
+	const char *unit;	/* "J", "W", "°C", "K", "l", "l/h", ... or "" */
+	enum kmp_quantity quantity;
+	int shift;		/* the IIO ABI's unit to SI: 10^shift */
+	struct fx scale, offset;
+	char scale_s[48], offset_s[48];	/* "" if the channel has none */
+	int err;		/* 0, or the errno of the reading */
+	char err_attr[96];	/* the file that failed: "in_power_raw" */
+	char raw[48];		/* as read, canonical decimal */
+	struct fx si;		/* (raw + offset) * scale in SI units */
+	char value[64];		/* @si, exact, or "null" */
+};
 
-/* iio.c: libiio, loaded at run time */
-int kmpctl_iio_devsrc_open(const struct kmpctl_opts *opts,
-			   struct kmpctl_devsrc **src);
-int kmpctl_cmd_read_channels(const struct kmpctl_opts *opts, int argc,
-			     char **argv);
+/* 0, or -(exit status) after a message */
+int kmpctl_ctx_open(const char *uri, struct kmpctl_ctx *c);
+void kmpctl_ctx_close(struct kmpctl_ctx *c);
+/* The device -d names (the only meter without): index or -(exit status) */
+int kmpctl_ctx_select(const struct kmpctl_ctx *c, const char *want);
+/* A device attribute, whitespace trimmed: 0 or -errno */
+int kmpctl_dev_attr(const struct kmpctl_ctx *c, unsigned int i,
+		    const char *attr, char *buf, size_t size);
+/*
+ * The channels @argv names (ids or labels), or all input channels but the
+ * timestamp (scan elements only: @scan_only); their scale and offset
+ * read.  Returns the count, or -(exit status) after a message.
+ */
+int kmpctl_chans_select(struct iio_device *dev, const char *dev_id, int argc,
+			char **argv, bool scan_only, struct kmpctl_chan *set);
+/* raw through sysfs, or a sample: into ch->raw, ch->si, ch->value */
+int kmpctl_chan_read(struct kmpctl_chan *ch, const char *dev_id);
+int kmpctl_chan_set(struct kmpctl_chan *ch, const struct fx *raw);
+/* scale and offset (read once) */
+int kmpctl_chan_prepare(struct kmpctl_chan *ch, const char *dev_id);
+const char *kmpctl_errno_hint(int err);
+
+/* ---- kmpctl.c ---------------------------------------------------------------- */
+
+/* Register ids from the command line, each once; 0 or an exit status */
+int kmpctl_parse_registers(const char *cmd, int argc, char **argv, u16 *ids,
+			   unsigned int *n);
+/* A register's name from the core's table, or NULL */
+const char *kmpctl_reg_name(u16 id);
+
+/* the commands */
+int kmpctl_cmd_list(const struct kmpctl_opts *opts, int argc, char **argv);
+int kmpctl_cmd_info(const struct kmpctl_opts *opts, int argc, char **argv);
+int kmpctl_cmd_read(const struct kmpctl_opts *opts, int argc, char **argv);
+int kmpctl_cmd_reg(const struct kmpctl_opts *opts, int argc, char **argv);
 int kmpctl_cmd_watch(const struct kmpctl_opts *opts, int argc, char **argv);
-
-/* chardev.c: the driver's /dev/kmpN */
-struct kmpctl_transport *kmpctl_chardev_open(const char *path, int *err);
-
-/* json.c: strict JSON (RFC 8259) checker, for tests without python */
-int kmpctl_json_check_file(const char *path, bool lines);
-
-/* tty.c: KMP over a serial port (USB IR head) */
-struct kmpctl_transport *kmpctl_tty_open(const struct kmpctl_opts *opts,
-					 int *err);
-bool kmpctl_tty_baud_ok(unsigned int baud);
-
-/* decode.c */
-int kmpctl_cmd_decode(const struct kmpctl_opts *opts, int argc,
-		      char **argv);
-
-/* kmpctl.c: messages on stderr, prefixed with "kmpctl: " */
-void kmpctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void kmpctl_verbose(const struct kmpctl_opts *opts, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-const char *kmpctl_strerror(int err);
-int kmpctl_usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-int kmpctl_parse_uint(const char *s, unsigned long max, unsigned long *out);
-bool kmpctl_name_matches(const char *arg, const char *name);
+int kmpctl_cmd_decode(const struct kmpctl_opts *opts, int argc, char **argv);
 
 #endif /* _KMPCTL_H */

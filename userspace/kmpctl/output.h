@@ -1,77 +1,85 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * kmpctl: formatting of results as text (aligned columns), JSON or CSV.
+ * kmpctl: records and their formats.
+ *
+ * A command turns what it read into records, once: each a list of fields
+ * (key, title, value as text, what kind of JSON value it is, and which
+ * formats show it).  output.c prints records as aligned text, JSON or CSV
+ * and knows nothing of meters.
  */
 #ifndef _KMPCTL_OUTPUT_H
 #define _KMPCTL_OUTPUT_H
 
+#include <stdio.h>
+
 #include "kmpctl.h"
 
-/* Unit name of a code ("" for a plain number, "unit N" beyond the table) */
-const char *output_unit_name(unsigned int code, char *buf, size_t size);
+#define OUT_MAX_FIELDS	16
 
-/* "1234.567 GJ" (or "1234.567" without a unit) */
-void output_value_text(const struct kmp_value *v, char *buf, size_t size);
+enum out_kind {
+	OUT_STR,	/* a JSON string */
+	OUT_NUM,	/* a JSON literal as it is: a number, true, false */
+	OUT_NULL,	/* JSON null; text "-", CSV empty */
+	OUT_NONE,	/* not there: JSON leaves the key out, CSV empty */
+};
 
-/* A JSON string literal, quoted and escaped */
-void output_json_string(FILE *f, const char *s);
+/* Which formats show a field */
+#define OUT_T	1	/* text */
+#define OUT_J	2	/* JSON */
+#define OUT_C	4	/* CSV */
+#define OUT_ALL	(OUT_T | OUT_J | OUT_C)
 
-/* The fields of a decoded value, as JSON members (no braces) */
-void output_json_value_fields(FILE *f, const struct kmp_value *v);
+struct out_field {
+	const char *key;	/* JSON key and CSV column */
+	const char *title;	/* text column title */
+	enum out_kind kind;
+	unsigned int show;	/* OUT_T | OUT_J | OUT_C */
+	char val[160];
+};
 
-/* CSV: header and one row per result */
-void output_csv_header(FILE *f);
-void output_csv_row(FILE *f, const struct kmpctl_result *r);
+struct out_rec {
+	unsigned int n;
+	struct out_field f[OUT_MAX_FIELDS];
+};
 
-/* A list of register results in the chosen format */
-void output_registers(FILE *f, enum kmpctl_format fmt,
-		      const struct kmpctl_result *res, unsigned int n);
+/* Adds a field; the value printf-style (ignored for OUT_NULL/OUT_NONE) */
+void out_add(struct out_rec *r, const char *key, const char *title,
+	     enum out_kind kind, unsigned int show, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+/* A string field that is null when empty */
+void out_str_or_null(struct out_rec *r, const char *key, const char *title,
+		     unsigned int show, const char *s);
 
-/* Meter identity in the chosen format */
-void output_info(FILE *f, enum kmpctl_format fmt,
-		 const struct kmpctl_info *info);
+/*
+ * Rows: text columns (titles as a first line with @header), a JSON array
+ * of objects, CSV with a header line
+ */
+void out_table(FILE *f, enum kmpctl_format fmt, const struct out_rec *rows,
+	       unsigned int n, bool header);
+/* One record as "title  value" lines, one JSON object, or CSV */
+void out_fields(FILE *f, enum kmpctl_format fmt, const struct out_rec *r);
 
+void out_json_string(FILE *f, const char *s);
+/* One record as a CSV line, or the header line of its keys */
+void out_csv_rec(FILE *f, const struct out_rec *r, bool header);
+/* One record as a JSON object */
+void out_json_rec(FILE *f, const struct out_rec *r);
+void out_csv_field(FILE *f, const char *s);
 /* Display width of UTF-8 text (one column per character) */
-int output_width(const char *s);
+int out_width(const char *s);
+/* @s, then spaces up to @w columns and @gap more */
+void out_pad(FILE *f, const char *s, int w, int gap);
 
-/* A channel read through libiio, in SI units */
-struct output_chan {
-	char id[48];		/* "temp1-temp2" */
-	char label[128];	/* "" if none */
-	const char *unit;	/* "J", "W", "°C", "K", "l", "l/h", ... or "" */
-	int err;		/* 0, or the errno of the attribute below */
-	char err_attr[96];	/* the file that failed: "in_power_raw" */
-	char raw[48];		/* as read; canonical decimal */
-	char scale[48];		/* "" if the channel has none */
-	char offset[48];	/* "" if the channel has none */
-	char value[256];	/* (raw + offset) * scale in SI units, exact */
-};
-
-void output_channels(FILE *f, enum kmpctl_format fmt, const char *dev_id,
-		     const struct output_chan *ch, unsigned int n);
-
-/* watch: a header, then one scan per call */
-void output_scan_header(FILE *f, enum kmpctl_format fmt,
-			const struct output_chan *ch, unsigned int n);
-void output_scan(FILE *f, enum kmpctl_format fmt, const char *dev_id,
-		 long long ts_ns, bool have_ts, unsigned long seq,
-		 const struct output_chan *ch, unsigned int n);
-
-/* A device attribute, or why it could not be read */
-struct output_field {
-	const char *key;	/* "serial" */
-	const char *title;	/* "serial number" (text output) */
-	char val[128];
-	int err;		/* 0, or -errno */
-	bool number;		/* JSON: a number when it looks like one */
-	bool nullable;		/* JSON: null when empty */
-};
-
-/* list: one row per meter */
-void output_list(FILE *f, enum kmpctl_format fmt,
-		 struct output_field (*rows)[5], unsigned int n);
-/* info: the fields of one device */
-void output_fields(FILE *f, enum kmpctl_format fmt,
-		   const struct output_field *fields, unsigned int n);
+/* A register value as text: "1183.040 GJ", a time "20:02:43", "12345678" */
+void out_value_text(const struct kmp_value *v, char *buf, size_t size);
+/* The unit's name from the core's table; "unit N" beyond it */
+const char *out_unit_name(unsigned int code, char *buf, size_t size);
+/* A device attribute as a field (list, info); 1 after an error message */
+int kmpctl_attr_field(struct out_rec *r, const struct kmpctl_ctx *c,
+		      unsigned int i, const char *attr, const char *key,
+		      const char *ekey, const char *title, bool optional,
+		      bool show_error);
+/* A register result as a record (reg, --tty read, decode --csv) */
+void out_result(struct out_rec *r, const struct kmpctl_result *res);
 
 #endif /* _KMPCTL_OUTPUT_H */

@@ -46,7 +46,7 @@ bool kmpctl_tty_baud_ok(unsigned int baud)
 {
 	unsigned int i;
 
-	for (i = 0; i < sizeof(tty_speeds) / sizeof(tty_speeds[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(tty_speeds); i++)
 		if (tty_speeds[i].baud == baud)
 			return true;
 	return false;
@@ -66,7 +66,7 @@ static int tty_setup(int fd, unsigned int baud)
 	unsigned int i;
 	speed_t speed = 0;
 
-	for (i = 0; i < sizeof(tty_speeds) / sizeof(tty_speeds[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(tty_speeds); i++)
 		if (tty_speeds[i].baud == baud)
 			speed = tty_speeds[i].speed;
 	if (!speed)
@@ -193,8 +193,8 @@ static int tty_attempt(struct tty_transport *tt, const u8 *req, size_t len,
 				 * for one at most a turnaround longer.
 				 */
 				bad = ret == -EMSGSIZE ? -EBADMSG : ret;
-				kmpctl_verbose(o, "%s: dropped a bad frame: %s",
-					       tt->t.name, kmpctl_strerror(ret));
+				util_dbg("%s: dropped a bad frame: %s",
+					       tt->t.name, util_strerror(ret));
 				if (deadline > now_ms() + o->turnaround_ms)
 					deadline = now_ms() + o->turnaround_ms;
 				continue;
@@ -202,14 +202,14 @@ static int tty_attempt(struct tty_transport *tt, const u8 *req, size_t len,
 			/* Complete */
 			kmp_rx_frame(rx, frame);
 			if (frame->addr != o->addr || frame->cid != cid) {
-				kmpctl_verbose(o, "%s: frame from 0x%02x CID 0x%02x is not the reply, ignored",
+				util_dbg("%s: frame from 0x%02x CID 0x%02x is not the reply, ignored",
 					       tt->t.name, frame->addr,
 					       frame->cid);
 				bad = -EBADMSG;
 				kmp_rx_init(rx, KMP_START_REPLY);
 				continue;
 			}
-			kmpctl_verbose(o, "%s: reply after %lld ms (%u bytes discarded before it)",
+			util_dbg("%s: reply after %lld ms (%u bytes discarded before it)",
 				       tt->t.name, now_ms() - start,
 				       rx->discarded);
 			return 0;
@@ -243,9 +243,9 @@ static int tty_transaction(struct tty_transport *tt, const u8 *req,
 		if (ret != -ETIMEDOUT && ret != -EBADMSG)
 			return ret;
 		if (attempt < o->retries)
-			kmpctl_verbose(o, "%s: %s: attempt %u of %u: %s, retrying",
+			util_dbg("%s: %s: attempt %u of %u: %s, retrying",
 				       tt->t.name, what, attempt + 1,
-				       o->retries + 1, kmpctl_strerror(ret));
+				       o->retries + 1, util_strerror(ret));
 	}
 	return ret;
 }
@@ -289,7 +289,6 @@ static int tty_read_registers(struct kmpctl_transport *t, const u16 *ids,
 			struct kmpctl_result *r = &res[done + i];
 
 			r->reg = c.ids[i];
-			r->text[0] = 0;	/* values from the core's decoding */
 			if (ret) {
 				r->err = ret;
 			} else if (!c.vals[i].present) {

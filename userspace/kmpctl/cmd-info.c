@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kmpctl info: a meter's IIO device, name, label, serial number, character
+ * device and sampling frequency; with --tty, the meter's type, software
+ * revision and serial number as it answers GetType and GetSerialNo.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "output.h"
+
+/* A JSON number as RFC 8259 writes it: -?(0|[1-9][0-9]*)(.[0-9]+)? */
+static bool json_number(const char *s)
+{
+	s += *s == '-';
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		s += strspn(s, "0123456789");
+	else
+		return false;
+	if (*s == '.') {
+		if (!strspn(++s, "0123456789"))
+			return false;
+		s += strspn(s, "0123456789");
+	}
+	return !*s;
+}
+
+int kmpctl_attr_field(struct out_rec *r, const struct kmpctl_ctx *c,
+		      unsigned int i, const char *attr, const char *key,
+		      const char *ekey, const char *title, bool optional,
+		      bool show_error)
+{
+	char val[128];
+	int ret = kmpctl_dev_attr(c, i, attr, val, sizeof(val));
+
+	if (ret == -ENOENT && optional) {
+		out_add(r, key, title, OUT_NULL, OUT_ALL, NULL);
+		return 0;
+	}
+	if (!ret) {
+		out_add(r, key, title, json_number(val) ? OUT_NUM : OUT_STR,
+			OUT_ALL, "%s", val);
+		out_add(r, ekey, NULL, OUT_NONE, OUT_J, NULL);
+		return 0;
+	}
+	util_err("%s: %s: %s%s", c->devs[i].id, attr, util_strerror(ret),
+		 kmpctl_errno_hint(ret));
+	if (show_error)
+		out_add(r, key, title, OUT_STR, OUT_T, "error: %s",
+			util_strerror(ret));
+	out_add(r, key, title, OUT_NULL, show_error ? OUT_J | OUT_C : OUT_ALL,
+		NULL);
+	out_add(r, ekey, NULL, OUT_STR, OUT_J, "%s", util_strerror(ret));
+	return 1;
+}
+
+static int tty_info(const struct kmpctl_opts *opts)
+{
+	struct kmpctl_transport *t;
+	struct kmpctl_info info = { 0 };
+	struct out_rec r = { 0 };
+	char rev[8] = "";
+	int ret, status = KMPCTL_EXIT_OK;
+
+	t = kmpctl_tty_open(opts, &ret);
+	if (!t) {
+		util_err("%s: %s", opts->tty, util_strerror(ret));
+		return KMPCTL_EXIT_FAIL;
+	}
+	ret = t->info(t, &info);
+	if (ret) {
+		util_err("%s: %s", t->name, util_strerror(ret));
+		t->close(t);
+		return KMPCTL_EXIT_FAIL;
+	}
+	if (!info.type_err) {
+		out_add(&r, "type", NULL, OUT_STR, OUT_ALL, "0x%04x",
+			info.type.type);
+		if (kmp_type_revision(&info.type, rev, sizeof(rev)) < 0)
+			out_add(&r, "revision", NULL, OUT_STR, OUT_T,
+				"invalid (0x%04x)", info.type.revision);
+		out_add(&r, "revision", NULL, *rev ? OUT_STR : OUT_NULL,
+			*rev ? OUT_ALL : OUT_J | OUT_C, "%s", rev);
+		if (!*rev)
+			out_add(&r, "revision", NULL, OUT_STR, OUT_T, "none");
+		out_add(&r, "revision_raw", NULL, OUT_STR, OUT_J, "0x%04x",
+			info.type.revision);
+	} else {
+		out_add(&r, "type", NULL, OUT_STR, OUT_T, "error: %s",
+			util_strerror(info.type_err));
+		out_add(&r, "type", NULL, OUT_NULL, OUT_J | OUT_C, NULL);
+		out_add(&r, "revision", NULL, OUT_NONE, OUT_C, NULL);
+		out_add(&r, "type_error", NULL, OUT_STR, OUT_J, "%s",
+			util_strerror(info.type_err));
+		util_err("%s: GetType: %s", t->name,
+			 util_strerror(info.type_err));
+		status = KMPCTL_EXIT_FAIL;
+	}
+	if (!info.serial_err) {
+		out_add(&r, "serial", NULL, OUT_NUM, OUT_ALL, "%u", info.serial);
+	} else {
+		out_add(&r, "serial", NULL, OUT_STR, OUT_T, "error: %s",
+			util_strerror(info.serial_err));
+		out_add(&r, "serial", NULL, OUT_NULL, OUT_J | OUT_C, NULL);
+		out_add(&r, "serial_error", NULL, OUT_STR, OUT_J, "%s",
+			util_strerror(info.serial_err));
+		util_err("%s: GetSerialNo: %s", t->name,
+			 util_strerror(info.serial_err));
+		status = KMPCTL_EXIT_FAIL;
+	}
+	out_fields(stdout, opts->format, &r);
+	fflush(stdout);
+	t->close(t);
+	return status;
+}
+
+int kmpctl_cmd_info(const struct kmpctl_opts *opts, int argc, char **argv)
+{
+	static struct kmpctl_ctx c;
+	struct out_rec r = { 0 };
+	const struct kmpctl_dev *d;
+	int idx, errors = 0;
+
+	(void)argv;
+	if (argc)
+		return util_usage("info: no arguments expected");
+	if (opts->tty)
+		return tty_info(opts);
+	idx = kmpctl_ctx_open(opts->uri, &c) ?: kmpctl_ctx_select(&c, opts->device);
+	if (idx < 0) {
+		kmpctl_ctx_close(&c);
+		return -idx;
+	}
+	/*
+	 * The driver logs the meter's type and revision at probe; it keeps
+	 * no attribute for them (kmpctl --tty DEV info asks the meter)
+	 */
+	d = &c.devs[idx];
+	out_add(&r, "device", "IIO device", OUT_STR, OUT_ALL, "%s", d->id);
+	out_add(&r, "name", NULL, OUT_STR, OUT_ALL, "%s", d->name);
+	out_str_or_null(&r, "label", NULL, OUT_ALL, d->label);
+	errors += kmpctl_attr_field(&r, &c, idx, "serialnumber", "serial",
+				    "serial_error", "serial number", false, true);
+	out_add(&r, "chardev", "char device", *d->misc ? OUT_STR : OUT_NULL,
+		OUT_ALL, "/dev/%s", d->misc);
+	errors += kmpctl_attr_field(&r, &c, idx, "sampling_frequency",
+				    "sampling_frequency",
+				    "sampling_frequency_error", "sampling freq. (Hz)",
+				    true, true);
+	out_fields(stdout, opts->format, &r);
+	fflush(stdout);
+	kmpctl_ctx_close(&c);
+	return errors ? KMPCTL_EXIT_FAIL : KMPCTL_EXIT_OK;
+}

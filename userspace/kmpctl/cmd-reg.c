@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kmpctl reg REG...: any registers through the driver's /dev/kmpN, or
+ * directly on a serial port with --tty (where `read REG...` is the same).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+
+/* The /dev/kmpN of the meter -d names (or of the only meter) */
+static int chardev_path(const struct kmpctl_opts *opts, char *path,
+			size_t size)
+{
+	struct kmpctl_ctx *c;
+	int idx;
+
+	if (opts->device && opts->device[0] == '/') {
+		snprintf(path, size, "%s", opts->device);
+		return 0;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return KMPCTL_EXIT_FAIL;
+	idx = kmpctl_ctx_open(opts->uri, c) ?: kmpctl_ctx_select(c, opts->device);
+	if (idx >= 0 && !*c->devs[idx].misc) {
+		util_err("%s: no character device (misc/kmpN) under it: not a kamstrup-kmp meter?",
+			 c->devs[idx].id);
+		idx = -KMPCTL_EXIT_FAIL;
+	}
+	if (idx >= 0)
+		snprintf(path, size, "/dev/%s", c->devs[idx].misc);
+	kmpctl_ctx_close(c);
+	free(c);
+	return idx < 0 ? -idx : 0;
+}
+
+int kmpctl_cmd_reg(const struct kmpctl_opts *opts, int argc, char **argv)
+{
+	static u16 ids[KMPCTL_MAX_IDS];
+	static struct kmpctl_result res[KMPCTL_MAX_IDS];
+	static struct out_rec rows[KMPCTL_MAX_IDS];
+	struct kmpctl_transport *t;
+	char path[128];
+	unsigned int n = 0, i;
+	int ret, status = KMPCTL_EXIT_OK;
+
+	ret = kmpctl_parse_registers(opts->tty ? "read" : "reg", argc, argv,
+				     ids, &n);
+	if (ret)
+		return ret;
+	if (!opts->tty) {
+		ret = chardev_path(opts, path, sizeof(path));
+		if (ret)
+			return ret;
+	}
+	t = opts->tty ? kmpctl_tty_open(opts, &ret) :
+			kmpctl_chardev_open(path, &ret);
+	if (!t) {
+		util_err("%s: %s", opts->tty ? opts->tty : path,
+			 util_strerror(ret));
+		return KMPCTL_EXIT_FAIL;
+	}
+	ret = t->read_registers(t, ids, n, res);
+	if (ret) {
+		util_err("%s: %s", t->name, util_strerror(ret));
+		t->close(t);
+		return KMPCTL_EXIT_FAIL;
+	}
+	for (i = 0; i < n; i++)
+		out_result(&rows[i], &res[i]);
+	out_table(stdout, opts->format, rows, n, false);
+	fflush(stdout);
+	for (i = 0; i < n; i++) {
+		if (!res[i].err)
+			continue;
+		status = KMPCTL_EXIT_FAIL;
+		if (res[i].err == -ENODATA)
+			util_err("%s: register 0x%04x: no data (absent in meter)",
+				 t->name, res[i].reg);
+		else
+			util_err("%s: register 0x%04x: %s", t->name,
+				 res[i].reg, util_strerror(res[i].err));
+	}
+	t->close(t);
+	return status;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kmpctl's leaf helpers: messages, parsing of numbers and names, exact
+ * decimals.  Used by kmpctl and kmp-mqtt; includes nothing of either.
+ */
+#ifndef _KMPCTL_UTIL_H
+#define _KMPCTL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
+/* Messages on stderr, "PROG: " first (PROG: util_prog, default "kmpctl") */
+extern const char *util_prog;
+extern int util_verbose;
+void util_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void util_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* ... only with -v */
+void util_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A usage error: the message, a hint to --help; returns 2 */
+int util_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *util_strerror(int err);
+
+/* Unsigned number, hex with 0x, else decimal, the whole string; 0/-errno */
+int util_parse_uint(const char *s, unsigned long max, unsigned long *out);
+/* "heat-energy", "Heat_Energy" match "heat energy" (the first @blen bytes of @b) */
+bool util_loose_eq(const char *a, const char *b, size_t blen);
+/* Trailing whitespace removed */
+void util_trim(char *s);
+
+/*
+ * struct fx - an exact decimal number, @m * 10^@e.  38 significant digits:
+ * any value a meter sends (a 64-bit mantissa, 10^-63..10^63), any IIO
+ * attribute (an s64 raw, a scale or offset with 9 decimals) and their
+ * products fit; anything beyond is -ERANGE, never rounded silently.
+ */
+struct fx {
+	__int128 m;
+	int e;
+};
+
+/* "[-+]digits[.digits]"; -EINVAL, or -ERANGE beyond 38 digits */
+int fx_parse(const char *s, struct fx *x);
+void fx_from_int(long long v, struct fx *x);
+/* r = a + b, r = a * b; -ERANGE on overflow */
+int fx_add(const struct fx *a, const struct fx *b, struct fx *r);
+int fx_mul(const struct fx *a, const struct fx *b, struct fx *r);
+/* x / d rounded half away from zero to @decimals places; -ERANGE */
+int fx_div_round(const struct fx *x, long d, int decimals, struct fx *r);
+/* <0, 0, >0 as a < b, a == b, a > b (0 also for equal values of any form) */
+int fx_cmp(const struct fx *a, const struct fx *b);
+/* Shortest exact decimal: "12.4", "-3.25", "1183040000000", "0" */
+int fx_format(const struct fx *x, char *buf, size_t size);
+
+#endif /* _KMPCTL_UTIL_H */
