@@ -56,6 +56,10 @@ E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 E2E_DIR=$E2E_ROOT/tests/e2e
 E2E_CACHE=${KMP_CACHE:-$HOME/.cache/kamstrup-kmp}/e2e
 E2E_CROSS=aarch64-linux-gnu-
+# Debian's armel rpi kernel (E2E_DISTRO=rpi): an armel userland
+if [ "${E2E_DISTRO:-}" = rpi ]; then
+	E2E_CROSS=arm-linux-gnueabi- E2E_DEB_ARCH=armel E2E_MULTIARCH=arm-linux-gnueabi
+fi
 # The machine: identical for dumpdtb and boot, or the DTB would not fit
 E2E_QEMU_MACHINE=(-M virt -cpu cortex-a53 -smp 1 -m 256)
 E2E_APPEND="console=hvc0 loglevel=4 rdinit=/init"
@@ -71,6 +75,11 @@ e2e_machine() {
 		E2E_QEMU_MACHINE=(-M raspi3b)
 		E2E_APPEND="console=ttyS1,115200 loglevel=4 rdinit=/init"
 		E2E_KPROFILE=raspi ;;
+	raspi0)
+		# (E2E_DISTRO=rpi only) ARM1176, 512 MiB; the UARTs as on raspi3b
+		E2E_QEMU_BIN=qemu-system-arm
+		E2E_QEMU_MACHINE=(-M raspi0)
+		E2E_APPEND="console=ttyS1,115200 loglevel=4 rdinit=/init" ;;
 	*) e2e_die "unknown machine '$E2E_MACHINE' (virt, raspi3b)" ;;
 	esac
 }
@@ -104,7 +113,11 @@ e2e_deps() {
 	fi
 }
 
-E2E_APT=$E2E_CACHE/apt-arm64
+# the guest's Debian architecture and its multiarch triplet (armel for
+# Debian's rpi kernel on raspi0: E2E_DISTRO=rpi sets them)
+E2E_DEB_ARCH=${E2E_DEB_ARCH:-arm64}
+E2E_MULTIARCH=${E2E_MULTIARCH:-aarch64-linux-gnu}
+E2E_APT=$E2E_CACHE/apt-$E2E_DEB_ARCH
 e2e_apt_opts() {
 	printf '%s\n' \
 		"-oDir::Etc::SourceList=$E2E_APT/etc/sources.list" \
@@ -116,8 +129,8 @@ e2e_apt_opts() {
 		"-oDir::State::status=$E2E_APT/state/status" \
 		"-oDir::Cache=$E2E_APT/cache" \
 		"-oAcquire::Languages=none" \
-		"-oAPT::Architecture=arm64" \
-		"-oAPT::Architectures::=arm64" \
+		"-oAPT::Architecture=$E2E_DEB_ARCH" \
+		"-oAPT::Architectures::=$E2E_DEB_ARCH" \
 		"-oAPT::Sandbox::User=$(id -un)"
 }
 
@@ -140,10 +153,10 @@ deb [signed-by=$kr] $secmirror bookworm-security main"
 	newest=$(find "$E2E_APT/lists" -maxdepth 1 -type f -name '*_Packages*' -printf '%T@\n' 2>/dev/null |
 		sort -n | tail -n1 | cut -d. -f1)
 	if [ -z "$newest" ] || [ $(($(date +%s) - newest)) -gt "${KMP_APT_MAX_AGE:-86400}" ]; then
-		e2e_step "updating the private arm64 package lists ($E2E_APT)"
+		e2e_step "updating the private $E2E_DEB_ARCH package lists ($E2E_APT)"
 		mapfile -t opts < <(e2e_apt_opts)
 		if ! apt-get -qq "${opts[@]}" update >&2; then
-			[ -n "$newest" ] || e2e_die "apt-get update (arm64 view) failed"
+			[ -n "$newest" ] || e2e_die "apt-get update ($E2E_DEB_ARCH view) failed"
 			e2e_log "apt-get update failed; using the lists of $(date -d "@$newest")"
 		fi
 	fi
@@ -153,6 +166,7 @@ deb [signed-by=$kr] $secmirror bookworm-security main"
 # E2E_PKGS, downloading the missing ones into $E2E_CACHE/debs.
 e2e_debs() {
 	local opts pkgs=() p want=() have key list=$E2E_CACHE/debs.list f ok=1
+	[ "$E2E_DEB_ARCH" = arm64 ] || list=$E2E_CACHE/debs-$E2E_DEB_ARCH.list
 	mapfile -t opts < <(e2e_apt_opts)
 	# the resolution holds as long as the package lists do
 	key=$( { stat -c '%n %s %Y' "$E2E_APT/lists/"*_Packages* 2>/dev/null
@@ -227,7 +241,7 @@ e2e_elf_closure() {
 		for lib in $(${E2E_CROSS}readelf -d "$stage/$f" 2>/dev/null |
 			sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
 			found=
-			for d in lib/aarch64-linux-gnu usr/lib/aarch64-linux-gnu lib usr/lib; do
+			for d in lib/$E2E_MULTIARCH usr/lib/$E2E_MULTIARCH lib usr/lib; do
 				if [ -e "$stage/$d/$lib" ] || [ -L "$stage/$d/$lib" ]; then
 					found=$d/$lib
 					break
@@ -328,8 +342,8 @@ e2e_dtb() {
 
 # The Raspberry Pi 3 B's DTB as tests/overlay/run compiles it (cpp + dtc -@
 # from the Linux 6.1 tree), shared with it: ${KMP_CACHE}/overlay/KEY/.
-e2e_rpi3_base_dtb() {
-	local tree key out dir=arch/arm/boot/dts name=bcm2837-rpi-3-b tmp
+e2e_rpi3_base_dtb() { # [NAME]: another of the tree's Raspberry Pi DTBs
+	local tree key out dir=arch/arm/boot/dts name=${1:-bcm2837-rpi-3-b} tmp
 	tree=$("$E2E_ROOT/scripts/kernel-tree" 6.1 | tail -n1)
 	[ -f "$tree/$dir/$name.dts" ] || e2e_die "no $dir/$name.dts in the Linux 6.1 tree"
 	# the key tests/overlay/run uses: the tree's package and version
@@ -561,14 +575,24 @@ e2e_distro_modules() {
 # overlay that targets a label (&uart0) cannot be applied to them, neither by
 # fdtoverlay nor by the Raspberry Pi firmware's dtoverlay.
 e2e_distro_symbols() {
-	local dtb=$1 ref=$2 out=$3 label path n=0
+	local dtb=$1 ref=$2 out=$3 label path n=0 next
 	cp "$dtb" "$out"
 	if fdtget -l "$out" /__symbols__ >/dev/null 2>&1; then return 0; fi
 	fdtput -c "$out" /__symbols__ || e2e_die "fdtput -c /__symbols__ failed"
+	# a label's node needs a phandle too (an overlay refers to it by one):
+	# nodes nothing referred to have none without -@; new ones follow the
+	# highest in use
+	next=$(dtc -q -I dtb -O dts "$out" | sed -n 's/.*phandle = <0x\([0-9a-f]*\)>;.*/\1/p' |
+		while read -r h; do echo $((16#$h)); done | sort -n | tail -n1)
+	next=$((${next:-0} + 1))
 	for label in $(fdtget -p "$ref" /__symbols__); do
 		path=$(fdtget -t s "$ref" /__symbols__ "$label")
 		fdtget -l "$out" "$path" >/dev/null 2>&1 || continue
 		fdtput -t s "$out" /__symbols__ "$label" "$path" || e2e_die "fdtput $label failed"
+		if ! fdtget "$out" "$path" phandle >/dev/null 2>&1; then
+			fdtput -t u "$out" "$path" phandle "$next" || e2e_die "fdtput $path phandle failed"
+			next=$((next + 1))
+		fi
 		n=$((n + 1))
 	done
 	e2e_log "$(basename "$dtb"): no __symbols__ (built without dtc -@); $n labels of the upstream build grafted on"
@@ -579,7 +603,7 @@ e2e_distro_prepare() {
 	case "$E2E_DISTRO:$E2E_MACHINE" in
 	arm64:virt) mods+=(virtio_mmio virtio_console) ;;
 	arm64:raspi3b) mods+=(bcm2835_wdt) ;;
-	rpi:raspi0) mods+=(bcm2835_wdt) ;;
+	rpi:raspi0) ;;	# (its watchdog is built in)
 	*) e2e_die "distribution kernel '$E2E_DISTRO' on machine '$E2E_MACHINE': arm64 on virt or raspi3b, rpi on raspi0" ;;
 	esac
 	e2e_machine
@@ -626,6 +650,19 @@ e2e_distro_prepare() {
 		e2e_distro_symbols "$E2E_D_KROOT/usr/lib/linux-image-$E2E_D_KREL/broadcom/bcm2837-rpi-3-b.dtb" \
 			"$ref" "$E2E_TMP/build/bcm2837-rpi-3-b.dtb"
 		E2E_DTB=$(E2E_RPI_BASE_DTB=$E2E_TMP/build/bcm2837-rpi-3-b.dtb e2e_raspi_dtb "$E2E_TMP/build") || exit 1 ;;
+	raspi0)
+		# the Pi Zero W's, with the same overlays as the Pi 3's (Bluetooth
+		# off the PL011, the meter on it, the console on the mini UART)
+		ref=$(e2e_rpi3_base_dtb bcm2835-rpi-zero-w) || exit 1
+		e2e_distro_symbols "$E2E_D_KROOT/usr/lib/linux-image-$E2E_D_KREL/bcm2835-rpi-zero-w.dtb" \
+			"$ref" "$E2E_TMP/build/bcm2835-rpi-zero-w.dtb"
+		# QEMU 7.2 has no ASB (AXI bridge, 0x7e00a000) behind the PM block:
+		# give bcm2835-pm only its "pm" range, so that it registers the
+		# watchdog (restart, power-off) but not bcm2835-power
+		fdtput -t x "$E2E_TMP/build/bcm2835-rpi-zero-w.dtb" /soc/watchdog@7e100000 reg 7e100000 114 &&
+			fdtput -t s "$E2E_TMP/build/bcm2835-rpi-zero-w.dtb" /soc/watchdog@7e100000 reg-names pm ||
+			e2e_die "fdtput on the watchdog node failed"
+		E2E_DTB=$(E2E_RPI_BASE_DTB=$E2E_TMP/build/bcm2835-rpi-zero-w.dtb e2e_raspi_dtb "$E2E_TMP/build") || exit 1 ;;
 	esac
 	flock -u "$E2E_CLOCK"
 	e2e_kmpctl "$E2E_TMP/build"
