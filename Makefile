@@ -180,7 +180,7 @@ clean:
 #   make overlay                   build/overlays/*.dtbo from dts/overlays/
 #   make deb                       build/deb/: kamstrup-kmp-dkms (all) and kmpctl
 #                                  for DEB_ARCHES (default: amd64 arm64; cross)
-#   make build/arm64/kmpctl        kmpctl for arm64 (CROSS_COMPILE_ARM64)
+#   make build/arm64/kmpctl        kmpctl (or kmp-mqtt) for arm64 (CROSS_COMPILE_ARM64)
 #
 # The version is in VERSION, and only there.
 
@@ -237,18 +237,22 @@ $(O_USER)/overlays/%.dtbo: dts/overlays/%-overlay.dts
 	@mkdir -p $(@D)
 	$(DTC) -@ -I dts -O dtb -o $@ $<
 
-$(O_USER)/arm64/kmpctl: FORCE
-	$(MAKE) O_USER=$(O_USER)/arm64 CC_USER=$(CROSS_COMPILE_ARM64)gcc \
-		PKG_CONFIG=$(CROSS_COMPILE_ARM64)pkg-config $@
+$(O_USER)/arm64/kmpctl $(O_USER)/arm64/kmp-mqtt: FORCE
+	$(MAKE) O_USER=$(O_USER)/arm64 CC_USER=$(CROSS_COMPILE_ARM64)gcc $@
 
 # (the flags ride on CC_USER so that USER_CFLAGS stays the project's)
-$(O_USER)/deb-%/kmpctl: FORCE
-	$(MAKE) O_USER=$(O_USER)/deb-$* \
-		PKG_CONFIG=$(if $(filter $*,$(DEB_HOST_ARCH)),pkg-config,$(patsubst %-gcc,%-pkg-config,$(call deb_cc,$*))) \
-		CC_USER="$(call deb_cc,$*) $(call deb_flags,$*,CFLAGS) \
-		$(call deb_flags,$*,CPPFLAGS) $(call deb_flags,$*,LDFLAGS)" $@
+deb_make = $(MAKE) O_USER=$(O_USER)/deb-$(1) \
+	CC_USER="$(call deb_cc,$(1)) $(call deb_flags,$(1),CFLAGS) \
+	$(call deb_flags,$(1),CPPFLAGS) $(call deb_flags,$(1),LDFLAGS)" $(2)
 
-deb: overlay dkms-src $(foreach a,$(DEB_ARCHES),$(O_USER)/deb-$(a)/kmpctl)
+$(O_USER)/deb-%/kmpctl: FORCE
+	$(call deb_make,$*,$@)
+
+$(O_USER)/deb-%/kmp-mqtt: FORCE
+	$(call deb_make,$*,$@)
+
+deb: overlay dkms-src $(foreach a,$(DEB_ARCHES),$(O_USER)/deb-$(a)/kmpctl \
+	$(O_USER)/deb-$(a)/kmp-mqtt)
 	debian/build-debs --version $(KMP_VERSION) --dkms-src $(DKMS_SRC) \
 		--overlays $(O_USER)/overlays --kmpctl-dir $(O_USER) \
 		--arches "$(DEB_ARCHES)" --out $(O_USER)/deb
