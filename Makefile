@@ -118,6 +118,13 @@ $(O_USER)/kmp-sim: $(KMPSIM_SRC) $(wildcard userspace/kmp-sim/*.h) \
 	$(CC_USER) $(USER_CPPFLAGS) $(USER_CFLAGS) -o $@ $(KMPSIM_SRC) \
 		$(O_USER)/kmp-sim-profile.c $(CORE_SRC) $(METER_SRC)
 
+# kmpctl's fixed-point decimals against the core's formatter (tests/tools)
+$(O_USER)/fx-test: tests/tools/fx-test.c userspace/kmpctl/util.c \
+		userspace/kmpctl/util.h $(CORE_SRC) $(CORE_HDR) | $(O_USER)
+	$(CC_USER) $(USER_CPPFLAGS) -Iuserspace/kmpctl $(USER_CFLAGS) \
+		-fsanitize=address,undefined -fno-sanitize-recover=all -o $@ \
+		tests/tools/fx-test.c userspace/kmpctl/util.c $(CORE_SRC)
+
 # The KUnit suite of the core, run in userspace through a KUnit stand-in
 # (tests/userspace), under AddressSanitizer and UBSan.
 $(O_USER)/kmp-unit-tests: $(UTEST_SRC) $(UTEST_HDR) $(CORE_SRC) $(CORE_HDR) \
