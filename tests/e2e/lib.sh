@@ -206,7 +206,7 @@ e2e_debs_resolve() {
 			/^$/ && p != "" { gsub(/:/, "%3a", v); print p, p "_" v "_" a ".deb"; p = "" }
 			END { if (p != "") { gsub(/:/, "%3a", v); print p, p "_" v "_" a ".deb" } }')
 	if [ ${#want[@]} -gt 0 ]; then
-		e2e_step "downloading ${#want[@]} arm64 packages: ${want[*]}"
+		e2e_step "downloading ${#want[@]} $E2E_DEB_ARCH packages: ${want[*]}"
 		(cd "$E2E_CACHE/debs" && apt-get -qq "${opts[@]}" download "${want[@]}" >&2) ||
 			e2e_die "apt-get download failed"
 	fi
@@ -247,7 +247,7 @@ e2e_elf_closure() {
 					break
 				fi
 			done
-			[ -n "$found" ] || e2e_die "no $lib (needed by $f) in the arm64 packages"
+			[ -n "$found" ] || e2e_die "no $lib (needed by $f) in the $E2E_DEB_ARCH packages"
 			todo+=("$found")
 		done
 	done
