@@ -5,10 +5,10 @@
  * Enables the buffer (sampling_frequency = 1 / interval) and prints each
  * scan.  A worker thread blocks in iio_buffer_refill(); the main thread
  * waits for SIGINT/SIGTERM/SIGHUP and cancels the buffer with
- * iio_buffer_cancel(), which is thread-safe but not signal-safe.  Either
- * way iio_buffer_destroy() disables the buffer again, which stops the
- * driver's poller.  SIGPIPE is ignored so that a closed pipe also ends in
- * that cleanup rather than leaving the meter being polled.
+ * iio_buffer_cancel(), which is thread-safe but not signal-safe (libiio
+ * retries a poll() a signal interrupts).  Either way iio_buffer_destroy()
+ * disables the buffer again, which stops the driver's poller.  SIGPIPE is
+ * ignored so that a closed pipe also ends in that cleanup.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,8 +21,7 @@
 
 #include "output.h"
 
-/* Text columns: at least this wide */
-#define SCAN_COL	14
+#define SCAN_COL	14	/* text columns: at least this wide */
 #define SCAN_TIME_COL	30
 
 struct watch {
@@ -39,78 +38,35 @@ struct watch {
 	unsigned long scans;
 };
 
-static void scan_title(const struct kmpctl_chan *c, char *buf, size_t size,
-		       const char *sep)
+/* A column's title: "energy (J)" (CSV: "energy_J"); its text width */
+static int title(const struct kmpctl_chan *c, char *buf, size_t size, bool csv)
 {
-	snprintf(buf, size, *c->unit ? "%s%s%s%s" : "%s", c->id, sep, c->unit,
-		 *sep == ' ' ? ")" : "");
+	int w;
+
+	snprintf(buf, size, !*c->unit ? "%s" : csv ? "%s_%s" : "%s (%s)",
+		 c->id, c->unit);
+	w = out_width(buf);
+	return w > SCAN_COL ? w : SCAN_COL;
 }
 
-static int scan_col(const struct kmpctl_chan *c)
+/* The header line (@ts_ns < 0), or one scan */
+static void scan_line(FILE *f, const struct watch *w, long long ts_ns)
 {
-	char t[128];
-
-	scan_title(c, t, sizeof(t), " (");
-	return out_width(t) > SCAN_COL ? out_width(t) : SCAN_COL;
-}
-
-static void scan_header(FILE *f, enum kmpctl_format fmt,
-			const struct kmpctl_chan *ch, unsigned int n)
-{
+	enum kmpctl_format fmt = w->opts->format;
+	bool head = ts_ns < 0, csv = fmt == KMPCTL_FMT_CSV;
+	char when[48] = "-", t[128];
+	time_t sec = ts_ns / 1000000000;
 	unsigned int i;
-	char t[128];
-
-	if (fmt == KMPCTL_FMT_JSON)
-		return;
-	if (fmt == KMPCTL_FMT_CSV)
-		fputs("timestamp_ns,time", f);
-	else
-		out_pad(f, "time", SCAN_TIME_COL, 2);
-	for (i = 0; i < n; i++) {
-		scan_title(&ch[i], t, sizeof(t),
-			   fmt == KMPCTL_FMT_CSV ? "_" : " (");
-		if (fmt == KMPCTL_FMT_CSV) {
-			fputc(',', f);
-			out_csv_field(f, t);
-		} else if (i + 1 < n) {
-			out_pad(f, t, scan_col(&ch[i]), 2);
-		} else {
-			fputs(t, f);
-		}
-	}
-	fputc('\n', f);
-}
-
-/* "2026-01-31T12:00:01.123456789Z" from nanoseconds since the epoch */
-static void iso_time(long long ns, char *buf, size_t size)
-{
-	time_t sec = ns / 1000000000;
-	long frac = ns % 1000000000;
 	struct tm tm;
+	int cw;
 
-	if (frac < 0) {
-		frac += 1000000000;
-		sec--;
-	}
-	if (!gmtime_r(&sec, &tm)) {
-		snprintf(buf, size, "-");
+	if (head && fmt == KMPCTL_FMT_JSON)
 		return;
-	}
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, frac);
-}
-
-static void scan_print(FILE *f, const struct watch *w, long long ts_ns)
-{
-	const struct kmpctl_chan *ch = w->set;
-	char when[48] = "-";
-	unsigned int i;
-
-	if (w->ts)
-		iso_time(ts_ns, when, sizeof(when));
-	switch (w->opts->format) {
-	case KMPCTL_FMT_JSON:
+	if (!head && w->ts && gmtime_r(&sec, &tm))
+		snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			 tm.tm_min, tm.tm_sec, ts_ns % 1000000000);
+	if (fmt == KMPCTL_FMT_JSON) {
 		fputs("{\"device\": ", f);
 		out_json_string(f, w->dev_id);
 		fprintf(f, ", \"scan\": %lu", w->scans);
@@ -120,33 +76,32 @@ static void scan_print(FILE *f, const struct watch *w, long long ts_ns)
 		else
 			fputs(", \"timestamp_ns\": null, \"time\": null", f);
 		fputs(", \"values\": {", f);
-		for (i = 0; i < w->n; i++) {
-			fputs(i ? ", " : "", f);
-			out_json_string(f, ch[i].id);
-			fprintf(f, ": %s", ch[i].value);
-		}
-		fputs("}}\n", f);
-		return;
-	case KMPCTL_FMT_CSV:
-		if (w->ts)
-			fprintf(f, "%lld,%s", ts_ns, when);
-		else
-			fputs(",", f);
-		for (i = 0; i < w->n; i++)
-			fprintf(f, ",%s", ch[i].value);
-		fputc('\n', f);
-		return;
-	case KMPCTL_FMT_TEXT:
-		break;
+	} else if (csv && head) {
+		fputs("timestamp_ns,time", f);
+	} else if (csv && w->ts) {
+		fprintf(f, "%lld,%s", ts_ns, when);
+	} else if (csv) {
+		fputc(',', f);
+	} else {
+		out_pad(f, head ? "time" : when, SCAN_TIME_COL, 2);
 	}
-	out_pad(f, when, SCAN_TIME_COL, 2);
 	for (i = 0; i < w->n; i++) {
-		if (i + 1 < w->n)
-			out_pad(f, ch[i].value, scan_col(&ch[i]), 2);
-		else
-			fputs(ch[i].value, f);
+		const char *v = w->set[i].value;
+
+		cw = title(&w->set[i], t, sizeof(t), csv);
+		if (fmt == KMPCTL_FMT_JSON) {
+			fputs(i ? ", " : "", f);
+			out_json_string(f, w->set[i].id);
+			fprintf(f, ": %s", v);
+		} else if (csv) {
+			fputc(',', f);
+			out_csv_field(f, head ? t : v);
+		} else {
+			out_pad(f, head ? t : v, i + 1 < w->n ? cw : 0,
+				i + 1 < w->n ? 2 : 0);
+		}
 	}
-	fputc('\n', f);
+	fputs(fmt == KMPCTL_FMT_JSON ? "}}\n" : "\n", f);
 }
 
 /* One sample of @ch in the buffer, sign-extended as its format says */
@@ -176,34 +131,29 @@ static int read_sample(struct iio_channel *ch, struct iio_buffer *buf,
 static void *watch_worker(void *arg)
 {
 	struct watch *w = arg;
+	long long ts, v;
+	struct fx raw;
 	unsigned int i;
+	ssize_t r;
 
-	scan_header(stdout, w->opts->format, w->set, w->n);
+	scan_line(stdout, w, -1);
 	fflush(stdout);
-	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE) &&
+	while (!w->err && !__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE) &&
 	       (!w->opts->count || w->scans < w->opts->count)) {
-		ssize_t r = iio_buffer_refill(w->buf);
-		long long ts = 0, v;
-		struct fx raw;
-
+		r = iio_buffer_refill(w->buf);
 		if (__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
 			break;
-		if (r < 0) {
-			w->err = r;
-			if (r == -ETIMEDOUT)
-				util_err("%s: no scan within %u s (is the meter answering? see dmesg)",
-					 w->dev_id, w->timeout_s);
-			else
-				util_err("%s: reading the buffer: %s",
-					 w->dev_id, util_strerror(r));
-			break;
-		}
+		if (r < 0 && r == -ETIMEDOUT)
+			util_err("%s: no scan within %u s (is the meter answering? see dmesg)",
+				 w->dev_id, w->timeout_s);
+		else if (r < 0)
+			util_err("%s: reading the buffer: %s", w->dev_id,
+				 util_strerror(r));
+		w->err = r < 0 ? r : 0;
 		for (i = 0; i < w->n && !w->err; i++) {
 			w->err = read_sample(w->set[i].ch, w->buf, &v);
-			if (!w->err) {
-				fx_from_int(v, &raw);
-				w->err = kmpctl_chan_set(&w->set[i], &raw);
-			}
+			fx_from_int(v, &raw);
+			w->err = w->err ?: kmpctl_chan_set(&w->set[i], &raw);
 			if (w->err)
 				util_err("%s: %s: cannot convert the sample: %s",
 					 w->dev_id, w->set[i].id,
@@ -211,32 +161,15 @@ static void *watch_worker(void *arg)
 		}
 		if (w->err)
 			break;
-		if (w->ts && read_sample(w->ts, w->buf, &ts))
+		if (!w->ts || read_sample(w->ts, w->buf, &ts))
 			ts = 0;
 		w->scans++;
-		scan_print(stdout, w, ts);
-		if (fflush(stdout) == EOF || ferror(stdout)) {
+		scan_line(stdout, w, ts);
+		if (fflush(stdout) == EOF || ferror(stdout))
 			w->err = -EPIPE;
-			break;
-		}
 	}
 	pthread_kill(w->main_thread, SIGUSR1);
 	return NULL;
-}
-
-/* The poll period the device reports, in seconds (0 if unknown) */
-static double device_period(struct iio_device *dev)
-{
-	char buf[64];
-	double hz;
-
-	if (!iio_device_find_attr(dev, "sampling_frequency") ||
-	    iio_device_attr_read(dev, "sampling_frequency", buf,
-				 sizeof(buf)) < 0)
-		return 0;
-	buf[sizeof(buf) - 1] = 0;
-	hz = strtod(buf, NULL);
-	return hz > 0 ? 1 / hz : 0;
 }
 
 /*
@@ -264,43 +197,34 @@ static struct iio_buffer *create_buffer(struct iio_device *dev, int *err)
 	return buf;
 }
 
-/* -i: sampling_frequency = 1 / interval, in micro-hertz */
-static int set_interval(struct iio_device *dev, const char *dev_id,
-			unsigned int interval)
+/* -i: sampling_frequency = 1 / interval; then the wait for a scan */
+static int set_timing(struct iio_context *ctx, struct iio_device *dev,
+		      struct watch *w)
 {
-	unsigned long uhz = (1000000UL + interval / 2) / interval;
-	char v[32];
+	unsigned int s = w->opts->interval;
+	unsigned long uhz = s ? (1000000UL + s / 2) / s : 0;
+	char v[64];
 	ssize_t r = -ENOENT;
+	double hz = 0;
 
 	snprintf(v, sizeof(v), "%lu.%06lu", uhz / 1000000, uhz % 1000000);
 	if (iio_device_find_attr(dev, "sampling_frequency"))
-		r = iio_device_attr_write(dev, "sampling_frequency", v);
-	if (r < 0)
-		util_err("%s: sampling_frequency: %s", dev_id,
+		r = s ? iio_device_attr_write(dev, "sampling_frequency", v) : 0;
+	if (r < 0 && s) {
+		util_err("%s: sampling_frequency: %s", w->dev_id,
 			 util_strerror(r));
-	return r < 0;
-}
-
-/* Only the channels asked for, and the timestamp, in the scans */
-static void enable_channels(struct iio_device *dev, struct watch *w)
-{
-	unsigned int i, count = iio_device_get_channels_count(dev);
-
-	for (i = 0; i < count; i++) {
-		struct iio_channel *ch = iio_device_get_channel(dev, i);
-		const char *id = ch ? iio_channel_get_id(ch) : NULL;
-
-		if (!ch || !iio_channel_is_scan_element(ch))
-			continue;
-		iio_channel_disable(ch);
-		if (id && !strcmp(id, "timestamp") &&
-		    !iio_channel_is_output(ch))
-			w->ts = ch;
+		return -1;
 	}
-	for (i = 0; i < w->n; i++)
-		iio_channel_enable(w->set[i].ch);
-	if (w->ts)
-		iio_channel_enable(w->ts);
+	if (!r && iio_device_attr_read(dev, "sampling_frequency", v,
+				       sizeof(v)) > 0)
+		hz = strtod(v, NULL);
+	/* twice the period, and 10 s for the meter */
+	if (hz > 0 && 1 / hz < 10 * 86400) {
+		w->timeout_s = (unsigned int)(2 / hz + 10.5);
+		if (iio_context_set_timeout(ctx, w->timeout_s * 1000))
+			w->timeout_s = 0;
+	}
+	return 0;
 }
 
 int kmpctl_cmd_watch(const struct kmpctl_opts *opts, int argc, char **argv)
@@ -309,11 +233,11 @@ int kmpctl_cmd_watch(const struct kmpctl_opts *opts, int argc, char **argv)
 	static struct kmpctl_ctx c;
 	struct watch w = { .opts = opts, .set = set };
 	struct iio_device *dev;
+	struct iio_channel *ch;
 	struct sigaction sa;
 	sigset_t sigs, old;
 	pthread_t worker;
 	unsigned int i;
-	double period;
 	int ret, idx, sig;
 
 	idx = kmpctl_ctx_open(opts->uri, &c) ?: kmpctl_ctx_select(&c, opts->device);
@@ -324,23 +248,28 @@ int kmpctl_cmd_watch(const struct kmpctl_opts *opts, int argc, char **argv)
 	dev = c.devs[idx].dev;
 	w.dev_id = c.devs[idx].id;
 	ret = kmpctl_chans_select(dev, w.dev_id, argc, argv, true, set);
-	if (ret < 0)
-		goto out_ctx;
-	w.n = ret;
-	ret = -KMPCTL_EXIT_FAIL;
-	for (i = 0; i < w.n; i++)
+	w.n = ret > 0 ? ret : 0;
+	for (i = 0; i < w.n && ret > 0; i++)
 		if (kmpctl_chan_prepare(&set[i], w.dev_id))
-			goto out_ctx;
-	if (opts->interval && set_interval(dev, w.dev_id, opts->interval))
-		goto out_ctx;
-	/* Wait for a scan twice the period, and 10 s for the meter */
-	period = device_period(dev);
-	if (period > 0 && period < 10 * 86400) {
-		w.timeout_s = (unsigned int)(2 * period + 10.5);
-		if (iio_context_set_timeout(c.ctx, w.timeout_s * 1000))
-			w.timeout_s = 0;
+			ret = -KMPCTL_EXIT_FAIL;
+	if (ret < 0 || set_timing(c.ctx, dev, &w)) {
+		kmpctl_ctx_close(&c);
+		return ret < 0 ? -ret : KMPCTL_EXIT_FAIL;
 	}
-	enable_channels(dev, &w);
+	/* Only the channels asked for, and the timestamp, in the scans */
+	for (i = 0; i < iio_device_get_channels_count(dev); i++) {
+		ch = iio_device_get_channel(dev, i);
+		if (!iio_channel_is_scan_element(ch))
+			continue;
+		iio_channel_disable(ch);
+		if (!strcmp(iio_channel_get_id(ch), "timestamp") &&
+		    !iio_channel_is_output(ch))
+			w.ts = ch;
+	}
+	for (i = 0; i < w.n; i++)
+		iio_channel_enable(set[i].ch);
+	if (w.ts)
+		iio_channel_enable(w.ts);
 
 	/* Signals go to the main thread's sigwait(), never to a handler */
 	signal(SIGPIPE, SIG_IGN);
@@ -353,20 +282,19 @@ int kmpctl_cmd_watch(const struct kmpctl_opts *opts, int argc, char **argv)
 		sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 
+	w.main_thread = pthread_self();
 	w.buf = create_buffer(dev, &ret);
-	if (!w.buf) {
+	if (!w.buf)
 		util_err("%s: cannot enable the buffer: %s%s", w.dev_id,
 			 strerror(ret), kmpctl_errno_hint(ret));
-		ret = -KMPCTL_EXIT_FAIL;
-		goto out_sigs;
-	}
-	w.main_thread = pthread_self();
-	ret = pthread_create(&worker, NULL, watch_worker, &w);
-	if (ret) {
+	else if ((ret = pthread_create(&worker, NULL, watch_worker, &w)))
 		util_err("cannot start a thread: %s", strerror(ret));
-		iio_buffer_destroy(w.buf);
-		ret = -KMPCTL_EXIT_FAIL;
-		goto out_sigs;
+	if (!w.buf || ret) {
+		if (w.buf)
+			iio_buffer_destroy(w.buf);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		kmpctl_ctx_close(&c);
+		return KMPCTL_EXIT_FAIL;
 	}
 	while (sigwait(&sigs, &sig))
 		;
@@ -383,9 +311,4 @@ int kmpctl_cmd_watch(const struct kmpctl_opts *opts, int argc, char **argv)
 	 */
 	kmpctl_ctx_close(&c);
 	return w.err && !(w.stop && w.err == -EBADF) ? KMPCTL_EXIT_FAIL : 0;
-out_sigs:
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-out_ctx:
-	kmpctl_ctx_close(&c);
-	return -ret;
 }

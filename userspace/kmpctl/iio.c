@@ -241,7 +241,6 @@ static void chan_unit(struct kmpctl_chan *c)
 
 static void chan_label(struct iio_channel *ch, char *buf, size_t size)
 {
-	*buf = 0;
 	if (!iio_channel_find_attr(ch, "label") ||
 	    iio_channel_attr_read(ch, "label", buf, size) < 0)
 		*buf = 0;
@@ -276,55 +275,40 @@ const char *kmpctl_errno_hint(int err)
 	}
 }
 
-/* An attribute: 0, 1 when absent and @optional, or -errno (recorded) */
-static int chan_attr(struct kmpctl_chan *c, const char *dev_id,
-		     const char *attr, bool optional, char *buf, size_t size)
+/*
+ * A number attribute into @x (its canonical form into @s): 0, or -errno
+ * recorded in @c with a message naming the file.  Absent and @optional: 0.
+ */
+static int chan_num(struct kmpctl_chan *c, const char *dev_id,
+		    const char *attr, bool optional, struct fx *x, char *s,
+		    size_t size)
 {
-	const char *file;
+	const char *file = iio_channel_find_attr(c->ch, attr) ?
+			   iio_channel_attr_get_filename(c->ch, attr) : NULL;
+	char buf[128];
 	ssize_t r = -ENOENT;
 
-	if (iio_channel_find_attr(c->ch, attr))
-		r = iio_channel_attr_read(c->ch, attr, buf, size);
-	else if (optional)
-		return 1;
-	if (r >= 0) {
-		buf[size - 1] = 0;
-		util_trim(buf);
+	if (!file && optional)
 		return 0;
-	}
-	c->err = r;
-	file = iio_channel_find_attr(c->ch, attr) ?
-	       iio_channel_attr_get_filename(c->ch, attr) : NULL;
+	if (file)
+		r = iio_channel_attr_read(c->ch, attr, buf, sizeof(buf));
 	if (file)
 		snprintf(c->err_attr, sizeof(c->err_attr), "%s", file);
 	else
 		snprintf(c->err_attr, sizeof(c->err_attr), "in_%s_%s", c->id,
 			 attr);
-	util_err("%s: %s: %s%s", dev_id, c->err_attr, util_strerror(r),
-		 kmpctl_errno_hint(r));
-	return r;
-}
-
-/* A number attribute into @x (and its canonical form into @s) */
-static int chan_num(struct kmpctl_chan *c, const char *dev_id,
-		    const char *attr, bool optional, struct fx *x, char *s,
-		    size_t size)
-{
-	char buf[128];
-	int r = chan_attr(c, dev_id, attr, optional, buf, sizeof(buf));
-
-	if (r)
-		return r < 0 ? r : 0;
-	if (fx_parse(buf, x)) {
-		c->err = -EINVAL;
-		snprintf(c->err_attr, sizeof(c->err_attr), "%s",
-			 iio_channel_attr_get_filename(c->ch, attr));
+	if (r >= 0) {
+		buf[sizeof(buf) - 1] = 0;
+		util_trim(buf);
+		if (!fx_parse(buf, x))
+			return fx_format(x, s, size) < 0 ? -ERANGE : 0;
 		util_err("%s: %s: '%s' is not a decimal number", dev_id,
 			 c->err_attr, buf);
-		return -EINVAL;
+		return c->err = -EINVAL;
 	}
-	fx_format(x, s, size);
-	return 0;
+	util_err("%s: %s: %s%s", dev_id, c->err_attr, util_strerror(r),
+		 kmpctl_errno_hint(r));
+	return c->err = r;
 }
 
 int kmpctl_chans_select(struct iio_device *dev, const char *dev_id, int argc,

@@ -30,15 +30,6 @@ void util_err(const char *fmt, ...)
 	va_end(ap);
 }
 
-void util_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmsg(fmt, ap);
-	va_end(ap);
-}
-
 void util_dbg(const char *fmt, ...)
 {
 	va_list ap;
@@ -232,16 +223,6 @@ int fx_div_round(const struct fx *x, long d, int decimals, struct fx *r)
 	r->e = -decimals;
 	fx_norm(r);
 	return 0;
-}
-
-int fx_cmp(const struct fx *a, const struct fx *b)
-{
-	struct fx nb = *b, d;
-
-	nb.m = -nb.m;
-	if (fx_add(a, &nb, &d))
-		return a->m < 0 ? -1 : 1;	/* only far apart values overflow */
-	return d.m < 0 ? -1 : d.m > 0;
 }
 
 int fx_format(const struct fx *x, char *buf, size_t size)

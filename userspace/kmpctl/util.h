@@ -17,7 +17,6 @@
 extern const char *util_prog;
 extern int util_verbose;
 void util_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void util_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ... only with -v */
 void util_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: the message, a hint to --help; returns 2 */
@@ -50,8 +49,6 @@ int fx_add(const struct fx *a, const struct fx *b, struct fx *r);
 int fx_mul(const struct fx *a, const struct fx *b, struct fx *r);
 /* x / d rounded half away from zero to @decimals places; -ERANGE */
 int fx_div_round(const struct fx *x, long d, int decimals, struct fx *r);
-/* <0, 0, >0 as a < b, a == b, a > b (0 also for equal values of any form) */
-int fx_cmp(const struct fx *a, const struct fx *b);
 /* Shortest exact decimal: "12.4", "-3.25", "1183040000000", "0" */
 int fx_format(const struct fx *x, char *buf, size_t size);
 

@@ -231,7 +231,7 @@ static void on_connect(struct mosquitto *mq, void *arg, int rc)
 			 o.port, mosquitto_connack_string(rc));
 		return;
 	}
-	util_info("connected to %s:%u", o.host, o.port);
+	util_err("connected to %s:%u", o.host, o.port);
 	snprintf(t, sizeof(t), "%s/bridge/availability", o.prefix);
 	mosquitto_publish(mq, NULL, t, 6, "online", o.qos, true);
 	__atomic_store_n(&connected, 1, __ATOMIC_RELEASE);
@@ -245,7 +245,7 @@ static void on_disconnect(struct mosquitto *mq, void *arg, int rc)
 	(void)arg;
 	__atomic_store_n(&connected, 0, __ATOMIC_RELEASE);
 	if (rc && !stop)
-		util_info("connection to %s:%u lost: %s; reconnecting", o.host,
+		util_err("connection to %s:%u lost: %s; reconnecting", o.host,
 			  o.port, mosquitto_strerror(rc));
 }
 
@@ -562,17 +562,17 @@ static void read_and_publish(struct mq_meter *m)
 	ret = mq_meter_read(&src, m);
 	if (!m->identified) {
 		if (ret != m->last_err || !was)
-			util_info("the meter does not answer its identity: %s (is the head on its window? press the meter's button)",
+			util_err("the meter does not answer its identity: %s (is the head on its window? press the meter's button)",
 				  util_strerror(ret));
 		return;
 	}
 	for (i = 0; i < m->n; i++)
 		after += m->s[i].known;
 	if (ret && (was || !known))
-		util_info("%s: not answering: %s; its sensors are unavailable",
+		util_err("%s: not answering: %s; its sensors are unavailable",
 			  m->node, util_strerror(ret));
 	else if (!ret && !was && known)
-		util_info("%s: answering again", m->node);
+		util_err("%s: answering again", m->node);
 	/* new sensors (or a new meter): discovery first */
 	if (!known || after != before)
 		announce_meter(m);
