@@ -47,12 +47,7 @@ int kmpctl_attr_field(struct out_rec *r, const struct kmpctl_ctx *c,
 	}
 	util_err("%s: %s: %s%s", c->devs[i].id, attr, util_strerror(ret),
 		 kmpctl_errno_hint(ret));
-	if (show_error)
-		out_add(r, key, title, OUT_STR, OUT_T, "error: %s",
-			util_strerror(ret));
-	out_add(r, key, title, OUT_NULL, show_error ? OUT_J | OUT_C : OUT_ALL,
-		NULL);
-	out_add(r, ekey, NULL, OUT_STR, OUT_J, "%s", util_strerror(ret));
+	out_failed(r, key, title, ekey, ret, show_error);
 	return 1;
 }
 
@@ -62,7 +57,7 @@ static int tty_info(const struct kmpctl_opts *opts)
 	struct kmpctl_info info = { 0 };
 	struct out_rec r = { 0 };
 	char rev[8] = "";
-	int ret, status = KMPCTL_EXIT_OK;
+	int ret;
 
 	t = kmpctl_tty_open(opts, &ret);
 	if (!t) {
@@ -88,32 +83,23 @@ static int tty_info(const struct kmpctl_opts *opts)
 		out_add(&r, "revision_raw", NULL, OUT_STR, OUT_J, "0x%04x",
 			info.type.revision);
 	} else {
-		out_add(&r, "type", NULL, OUT_STR, OUT_T, "error: %s",
-			util_strerror(info.type_err));
-		out_add(&r, "type", NULL, OUT_NULL, OUT_J | OUT_C, NULL);
+		out_failed(&r, "type", NULL, "type_error", info.type_err, true);
 		out_add(&r, "revision", NULL, OUT_NONE, OUT_C, NULL);
-		out_add(&r, "type_error", NULL, OUT_STR, OUT_J, "%s",
-			util_strerror(info.type_err));
 		util_err("%s: GetType: %s", t->name,
 			 util_strerror(info.type_err));
-		status = KMPCTL_EXIT_FAIL;
 	}
-	if (!info.serial_err) {
+	if (!info.serial_err)
 		out_add(&r, "serial", NULL, OUT_NUM, OUT_ALL, "%u", info.serial);
-	} else {
-		out_add(&r, "serial", NULL, OUT_STR, OUT_T, "error: %s",
-			util_strerror(info.serial_err));
-		out_add(&r, "serial", NULL, OUT_NULL, OUT_J | OUT_C, NULL);
-		out_add(&r, "serial_error", NULL, OUT_STR, OUT_J, "%s",
-			util_strerror(info.serial_err));
+	else
+		out_failed(&r, "serial", NULL, "serial_error", info.serial_err,
+			   true);
+	if (info.serial_err)
 		util_err("%s: GetSerialNo: %s", t->name,
 			 util_strerror(info.serial_err));
-		status = KMPCTL_EXIT_FAIL;
-	}
 	out_fields(stdout, opts->format, &r);
 	fflush(stdout);
 	t->close(t);
-	return status;
+	return info.type_err || info.serial_err ? KMPCTL_EXIT_FAIL : 0;
 }
 
 int kmpctl_cmd_info(const struct kmpctl_opts *opts, int argc, char **argv)

@@ -38,6 +38,16 @@ void out_str_or_null(struct out_rec *r, const char *key, const char *title,
 	out_add(r, key, title, s && *s ? OUT_STR : OUT_NULL, show, "%s", s);
 }
 
+void out_failed(struct out_rec *r, const char *key, const char *title,
+		const char *ekey, int err, bool text)
+{
+	if (text)
+		out_add(r, key, title, OUT_STR, OUT_T, "error: %s",
+			util_strerror(err));
+	out_add(r, key, title, OUT_NULL, text ? OUT_J | OUT_C : OUT_ALL, NULL);
+	out_add(r, ekey, NULL, OUT_STR, OUT_J, "%s", util_strerror(err));
+}
+
 void out_json_string(FILE *f, const char *s)
 {
 	fputc('"', f);

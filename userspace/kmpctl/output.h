@@ -50,6 +50,10 @@ void out_add(struct out_rec *r, const char *key, const char *title,
 void out_str_or_null(struct out_rec *r, const char *key, const char *title,
 		     unsigned int show, const char *s);
 
+/* @key failed: null and "@ekey": "message" in JSON, "error: message" in text */
+void out_failed(struct out_rec *r, const char *key, const char *title,
+		const char *ekey, int err, bool text);
+
 /*
  * Rows: text columns (titles as a first line with @header), a JSON array
  * of objects, CSV with a header line

@@ -110,7 +110,7 @@ void util_trim(char *s)
 
 #define FX_MAX_DIGITS	38
 
-static int mul10(__int128 *m, int k)
+int fx_mul10(__int128 *m, int k)
 {
 	while (k-- > 0)
 		if (__builtin_mul_overflow(*m, 10, m))
@@ -157,7 +157,7 @@ int fx_parse(const char *s, struct fx *x)
 		if (x->m)
 			digits += zeros;
 		digits++;
-		if (digits > FX_MAX_DIGITS || mul10(&x->m, zeros))
+		if (digits > FX_MAX_DIGITS || fx_mul10(&x->m, zeros))
 			return -ERANGE;
 		x->m = x->m * 10 + (*s - '0');
 		zeros = 0;
@@ -190,7 +190,7 @@ int fx_add(const struct fx *a, const struct fx *b, struct fx *r)
 		*r = p;
 		return 0;
 	}
-	if (p.e > q.e ? mul10(&p.m, p.e - q.e) : mul10(&q.m, q.e - p.e))
+	if (p.e > q.e ? fx_mul10(&p.m, p.e - q.e) : fx_mul10(&q.m, q.e - p.e))
 		return -ERANGE;
 	r->e = p.e < q.e ? p.e : q.e;
 	if (__builtin_add_overflow(p.m, q.m, &r->m))
@@ -204,23 +204,6 @@ int fx_mul(const struct fx *a, const struct fx *b, struct fx *r)
 	if (__builtin_mul_overflow(a->m, b->m, &r->m))
 		return -ERANGE;
 	r->e = a->e + b->e;
-	fx_norm(r);
-	return 0;
-}
-
-int fx_div_round(const struct fx *x, long d, int decimals, struct fx *r)
-{
-	__int128 m = x->m, den = d, q, rem;
-	int shift = x->e + decimals;	/* m * 10^shift / d, in 10^-decimals */
-
-	if (d <= 0 || mul10(shift > 0 ? &m : &den, shift > 0 ? shift : -shift))
-		return -ERANGE;
-	q = m / den;
-	rem = m % den;
-	if ((rem < 0 ? -rem : rem) * 2 >= den)
-		q += m < 0 ? -1 : 1;
-	r->m = q;
-	r->e = -decimals;
 	fx_norm(r);
 	return 0;
 }

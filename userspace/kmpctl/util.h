@@ -44,11 +44,11 @@ struct fx {
 /* "[-+]digits[.digits]"; -EINVAL, or -ERANGE beyond 38 digits */
 int fx_parse(const char *s, struct fx *x);
 void fx_from_int(long long v, struct fx *x);
+/* x = x * 10^k, -ERANGE on overflow */
+int fx_mul10(__int128 *m, int k);
 /* r = a + b, r = a * b; -ERANGE on overflow */
 int fx_add(const struct fx *a, const struct fx *b, struct fx *r);
 int fx_mul(const struct fx *a, const struct fx *b, struct fx *r);
-/* x / d rounded half away from zero to @decimals places; -ERANGE */
-int fx_div_round(const struct fx *x, long d, int decimals, struct fx *r);
 /* Shortest exact decimal: "12.4", "-3.25", "1183040000000", "0" */
 int fx_format(const struct fx *x, char *buf, size_t size);
 
