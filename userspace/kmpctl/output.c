@@ -145,8 +145,7 @@ void out_table(FILE *f, enum kmpctl_format fmt, const struct out_rec *rows,
 	int w[OUT_MAX_FIELDS] = { 0 };
 	unsigned int i, c, last = 0;
 
-	switch (fmt) {
-	case KMPCTL_FMT_JSON:
+	if (fmt == KMPCTL_FMT_JSON) {
 		fputc('[', f);
 		for (i = 0; i < n; i++) {
 			fputs(i ? ",\n " : "", f);
@@ -154,16 +153,13 @@ void out_table(FILE *f, enum kmpctl_format fmt, const struct out_rec *rows,
 		}
 		fputs("]\n", f);
 		return;
-	case KMPCTL_FMT_CSV:
-		if (n)
-			out_csv_rec(f, &rows[0], true);
-		for (i = 0; i < n; i++)
-			out_csv_rec(f, &rows[i], false);
-		return;
-	case KMPCTL_FMT_TEXT:
-		break;
 	}
-	if (!n)
+	for (i = 0; fmt == KMPCTL_FMT_CSV && i < n; i++) {
+		if (!i)
+			out_csv_rec(f, &rows[0], true);
+		out_csv_rec(f, &rows[i], false);
+	}
+	if (!n || fmt == KMPCTL_FMT_CSV)
 		return;
 	for (c = 0; c < rows[0].n; c++) {
 		if (!(rows[0].f[c].show & OUT_T))
@@ -195,26 +191,22 @@ void out_fields(FILE *f, enum kmpctl_format fmt, const struct out_rec *r)
 	unsigned int i;
 	int w = 0;
 
-	switch (fmt) {
-	case KMPCTL_FMT_JSON:
-		out_json_rec(f, r);
-		fputc('\n', f);
+	if (fmt != KMPCTL_FMT_TEXT) {	/* one object, or a header and a row */
+		if (fmt == KMPCTL_FMT_JSON)
+			out_json_rec(f, r);
+		else
+			out_csv_rec(f, r, true);
+		fmt == KMPCTL_FMT_JSON ? fputc('\n', f) : out_csv_rec(f, r, false);
 		return;
-	case KMPCTL_FMT_CSV:
-		out_csv_rec(f, r, true);
-		out_csv_rec(f, r, false);
-		return;
-	case KMPCTL_FMT_TEXT:
-		break;
 	}
 	for (i = 0; i < r->n; i++)
 		if (r->f[i].show & OUT_T && out_width(r->f[i].title) > w)
 			w = out_width(r->f[i].title);
 	for (i = 0; i < r->n; i++) {
-		if (!(r->f[i].show & OUT_T))
-			continue;
-		out_pad(f, r->f[i].title, w, 2);
-		fprintf(f, "%s\n", text_of(&r->f[i]));
+		if (r->f[i].show & OUT_T) {
+			out_pad(f, r->f[i].title, w, 2);
+			fprintf(f, "%s\n", text_of(&r->f[i]));
+		}
 	}
 }
 

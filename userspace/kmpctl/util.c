@@ -21,33 +21,23 @@ static void vmsg(const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+#define VMSG(fmt) do { va_list ap; va_start(ap, fmt); vmsg(fmt, ap); \
+			  va_end(ap); } while (0)
+
 void util_err(const char *fmt, ...)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmsg(fmt, ap);
-	va_end(ap);
+	VMSG(fmt);
 }
 
 void util_dbg(const char *fmt, ...)
 {
-	va_list ap;
-
-	if (!util_verbose)
-		return;
-	va_start(ap, fmt);
-	vmsg(fmt, ap);
-	va_end(ap);
+	if (util_verbose)
+		VMSG(fmt);
 }
 
 int util_usage(const char *fmt, ...)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmsg(fmt, ap);
-	va_end(ap);
+	VMSG(fmt);
 	fprintf(stderr, "Try '%s --help'.\n", util_prog);
 	return 2;
 }
@@ -59,24 +49,19 @@ const char *util_strerror(int err)
 
 int util_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
-	int base = 10;
-	char *end;
+	int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
 	unsigned long v;
+	char *end;
 
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+	s += 2 * hex;
+	if (!*s || strchr("-+ ", *s))
 		return -EINVAL;
 	errno = 0;
-	v = strtoul(s, &end, base);
-	if (errno == ERANGE)
+	v = strtoul(s, &end, hex ? 16 : 10);
+	if (errno == ERANGE || (!errno && !*end && v > max))
 		return -ERANGE;
 	if (errno || *end)
 		return -EINVAL;
-	if (v > max)
-		return -ERANGE;
 	*out = v;
 	return 0;
 }
@@ -121,14 +106,8 @@ int fx_mul10(__int128 *m, int k)
 /* Trailing zeros into the exponent: one form per value */
 static void fx_norm(struct fx *x)
 {
-	if (!x->m) {
-		x->e = 0;
-		return;
-	}
-	while (x->m % 10 == 0) {
+	for (x->e = x->m ? x->e : 0; x->m && x->m % 10 == 0; x->e++)
 		x->m /= 10;
-		x->e++;
-	}
 }
 
 int fx_parse(const char *s, struct fx *x)
@@ -182,14 +161,6 @@ int fx_add(const struct fx *a, const struct fx *b, struct fx *r)
 {
 	struct fx p = *a, q = *b;
 
-	if (!p.m) {
-		*r = q;
-		return 0;
-	}
-	if (!q.m) {
-		*r = p;
-		return 0;
-	}
 	if (p.e > q.e ? fx_mul10(&p.m, p.e - q.e) : fx_mul10(&q.m, q.e - p.e))
 		return -ERANGE;
 	r->e = p.e < q.e ? p.e : q.e;
