@@ -636,6 +636,15 @@ e2e_distro_prepare() {
 	cp "$E2E_ROOT/tests/distro/guest/init" "$extra/distro/init"
 	cp "$E2E_DIR/guest/checks" "$extra/distro/e2e-checks"
 	chmod 755 "$extra/distro/init"
+	# the ioctl from a 32-bit program on the 64-bit kernel (compat_ioctl):
+	# kmp-ioctl-test for armel, static (the initramfs has arm64 libraries)
+	if [ "$E2E_DISTRO" = arm64 ]; then
+		mkdir -p "$extra/usr/bin"
+		make -s -C "$E2E_ROOT" O_USER="$E2E_TMP/u32" CC_USER="arm-linux-gnueabi-gcc -static" \
+			"$E2E_TMP/u32/kmp-ioctl-test" >"$E2E_TMP/ioctl-test32.log" 2>&1 &&
+			cp "$E2E_TMP/u32/kmp-ioctl-test" "$extra/usr/bin/kmp-ioctl-test32" ||
+			e2e_log "warning: kmp-ioctl-test does not build for armel (log: $E2E_TMP/ioctl-test32.log)"
+	fi
 	E2E_OVERLAY_EXTRA=$extra
 	E2E_CHECKS=$E2E_ROOT/tests/distro/guest/checks
 	E2E_APPEND="${E2E_APPEND/rdinit=\/init/rdinit=/distro/init}"
