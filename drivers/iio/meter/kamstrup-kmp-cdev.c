@@ -147,6 +147,11 @@ VISIBLE_IF_KUNIT int kmp_ioc_read_registers(struct kmp_meter *m,
 		ret = -EINTR;
 	if (ret)
 		return ret;
+	/* Unbound: not even the cache answers any more */
+	if (READ_ONCE(m->removing)) {
+		mutex_unlock(&m->lock);
+		return -ENODEV;
+	}
 	if (cached)
 		ret = kmp_refresh(m, NULL);
 	/* A meter that failed the refresh is not asked again at once */

@@ -1443,6 +1443,28 @@ static void kmp_drv_test_ioctl_rate(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, time_before(jiffies, turn));
 	KUNIT_EXPECT_STREQ(test, req->regs[0].value, "43817");
 }
+
+/* A descriptor held across unbind: ENODEV, even with values in the cache */
+static void kmp_drv_test_ioctl_unbound(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	static const u16 regs[] = { KMP_REG_HEAT_ENERGY };
+	struct iio_dev *indio_dev = f->m->indio_dev;
+	struct kmp_ioc_read *req;
+
+	req = kunit_kzalloc(test, sizeof(*req), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	kmp_ioc_prepare(req, regs, 1);
+	KUNIT_ASSERT_EQ(test, kmp_ioc_read_registers(f->m, req), 0);
+	KUNIT_EXPECT_EQ(test, req->regs[0].status, KMP_IOC_OK);
+	/* What an open descriptor holds: the IIO device, and the state in it */
+	iio_device_get(indio_dev);
+	device_release_driver(&f->serdev->dev);
+	kmp_ioc_prepare(req, regs, 1);
+	KUNIT_EXPECT_EQ(test, kmp_ioc_read_registers(f->m, req), -ENODEV);
+	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
+	iio_device_put(indio_dev);
+}
 #endif /* CONFIG_KAMSTRUP_KMP_CHARDEV */
 
 static struct kunit_case kmp_driver_test_cases[] = {
@@ -1473,6 +1495,7 @@ static struct kunit_case kmp_driver_test_cases[] = {
 	KUNIT_CASE(kmp_drv_test_ioctl_validation),
 	KUNIT_CASE(kmp_drv_test_ioctl_results),
 	KUNIT_CASE_SLOW(kmp_drv_test_ioctl_rate),
+	KUNIT_CASE(kmp_drv_test_ioctl_unbound),
 #endif
 	{}
 };
