@@ -105,9 +105,9 @@ static const char usage_text[] =
 "  -v, --verbose          every message published, on stderr\n"
 "  -h, --help, -V, --version\n"
 "\n"
-"Exit status: 0 after SIGINT/SIGTERM (or --once), 1 no meter, the broker\n"
-"cannot be reached or refuses the connection (address, credentials), 2 bad\n"
-"usage.\n";
+"Exit status: 0 after SIGINT/SIGTERM, or --once when every meter answered;\n"
+"1 no meter, a meter silent in --once, or the broker cannot be reached or\n"
+"refuses the connection (address, credentials); 2 bad usage.\n";
 
 /* ---- publishing ------------------------------------------------------------- */
 
