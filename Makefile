@@ -140,6 +140,12 @@ $(O_USER)/kmp-ioctl-test: tests/tools/kmp-ioctl-test.c $(UAPI_HDR) \
 	$(CC_USER) $(USER_CPPFLAGS) $(USER_CFLAGS) -o $@ \
 		tests/tools/kmp-ioctl-test.c $(CORE_SRC)
 
+# The character device under stress, in the debug kernel's guest (tests/e2e
+# run --debug): kmp-stress fuzz|stale ...
+$(O_USER)/kmp-stress: tests/debug/kmp-stress.c $(UAPI_HDR) | $(O_USER)
+	$(CC_USER) $(USER_CPPFLAGS) $(USER_CFLAGS) -Iinclude/uapi -o $@ \
+		tests/debug/kmp-stress.c
+
 $(O_USER)/kmp-fuzz: $(FUZZ_SRC) $(CORE_SRC) $(CORE_HDR) $(METER_SRC) \
 		$(METER_HDR) | $(O_USER)
 	$(CLANG) $(USER_CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \

@@ -66,9 +66,17 @@ E2E_APPEND="console=hvc0 loglevel=4 rdinit=/init"
 # E2E_MACHINE: virt (above) or raspi3b (e2e_machine sets the rest)
 E2E_MACHINE=${E2E_MACHINE:-virt}
 E2E_KPROFILE=
+# E2E_DEBUG=1 (tests/e2e/run --debug, virt only): the kernel with KASAN,
+# lockdep, kmemleak, debug objects and UBSAN (profile debug), more memory
+# for KASAN's shadow, and kmp-stress in the guest
+E2E_DEBUG=${E2E_DEBUG:-}
 e2e_machine() {
 	case "$E2E_MACHINE" in
-	virt) ;;
+	virt)
+		if [ "$E2E_DEBUG" = 1 ]; then
+			E2E_KPROFILE=debug
+			E2E_QEMU_MACHINE=(-M virt -cpu cortex-a53 -smp 2 -m 1024)
+		fi ;;
 	raspi3b)
 		# 4 Cortex-A53, 1 GiB (fixed by the machine); serial 0 = PL011
 		# (uart0, the meter), serial 1 = mini UART (uart1, the console)
@@ -462,6 +470,11 @@ e2e_ioctl_test() {
 	fi
 	cp "$out/u/kmp-ioctl-test" "$out/kmp-ioctl-test"
 	${E2E_CROSS}strip "$out/kmp-ioctl-test"
+	[ "$E2E_DEBUG" = 1 ] || return 0
+	make -s -C "$E2E_ROOT" O_USER="$out/u" CC_USER=${E2E_CROSS}gcc \
+		"$out/u/kmp-stress" >>"$out/ioctl-test.log" 2>&1 ||
+		e2e_die "kmp-stress does not cross-compile for arm64 (log: $out/ioctl-test.log)"
+	cp "$out/u/kmp-stress" "$out/kmp-stress"
 }
 
 # e2e_prepare VERSION: sets E2E_KBUILD, E2E_IMAGE, E2E_BASE, E2E_DTB,
@@ -822,12 +835,14 @@ e2e_overlay() {
 	mkdir -p "$o/e2e"
 	cp "$E2E_DIR/guest/init" "$o/init"
 	cp "$E2E_DIR/guest/lib.sh" "$o/e2e/lib.sh"
+	cp "$E2E_DIR/guest/debug" "$o/e2e/debug"
 	# a distribution kernel's modules and its /distro/init (E2E_DISTRO)
 	[ -n "${E2E_OVERLAY_EXTRA:-}" ] && cp -a "$E2E_OVERLAY_EXTRA/." "$o/"
 	cp "$E2E_TMP/build/kamstrup-kmp.ko" "$o/e2e/"
 	mkdir -p "$o/usr/bin"
 	[ -f "$E2E_TMP/build/kmpctl" ] && cp "$E2E_TMP/build/kmpctl" "$o/usr/bin/kmpctl"
 	[ -f "$E2E_TMP/build/kmp-ioctl-test" ] && cp "$E2E_TMP/build/kmp-ioctl-test" "$o/usr/bin/"
+	[ -f "$E2E_TMP/build/kmp-stress" ] && cp "$E2E_TMP/build/kmp-stress" "$o/usr/bin/"
 	# the expected values: volume and flow as the kernel names them
 	local fb=() p
 	[ "$E2E_IIO_VOLUME" = yes ] || fb=(--fallback)
@@ -866,6 +881,7 @@ e2e_overlay() {
 			echo "E2E_CTL='$([ "$script" = shell ] && echo none || echo console)'"
 		fi
 		echo "E2E_HOST_METER='$([ -n "$E2E_METER_CMD" ] && echo custom || echo kmp-sim)'"
+		echo "E2E_DEBUG='$E2E_DEBUG'"
 		for v in ${E2E_GUEST_ENV:-}; do echo "$v='${!v}'"; done
 	} >"$o/e2e/config"
 	chmod 755 "$o/init" "$o/e2e/script" 2>/dev/null
