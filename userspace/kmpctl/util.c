@@ -93,12 +93,73 @@ void util_trim(char *s)
 
 /* ---- exact decimals ------------------------------------------------------ */
 
+/*
+ * The magnitude is four 32-bit limbs, least significant first: plain C on
+ * every target (32-bit ARM has no __int128), 38 decimal digits.
+ */
 #define FX_MAX_DIGITS	38
 
-int fx_mul10(__int128 *m, int k)
+/* m = m * k + add; -ERANGE on overflow */
+static int lmul_small(uint32_t *m, uint32_t k, uint32_t add)
+{
+	uint64_t t = add;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		t += (uint64_t)m[i] * k;
+		m[i] = t;
+		t >>= 32;
+	}
+	return t ? -ERANGE : 0;
+}
+
+/* m = m / k; the remainder */
+static uint32_t ldiv_small(uint32_t *m, uint32_t k)
+{
+	uint64_t r = 0;
+	int i;
+
+	for (i = 3; i >= 0; i--) {
+		r = r << 32 | m[i];
+		m[i] = r / k;
+		r %= k;
+	}
+	return r;
+}
+
+static bool lzero(const uint32_t *m)
+{
+	return !(m[0] | m[1] | m[2] | m[3]);
+}
+
+static int lcmp(const uint32_t *a, const uint32_t *b)
+{
+	int i;
+
+	for (i = 3; i >= 0; i--)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
+}
+
+/* r = a + b (@sub: a - b, a >= b); -ERANGE on overflow */
+static int laddsub(const uint32_t *a, const uint32_t *b, uint32_t *r, bool sub)
+{
+	int64_t t = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		t += (int64_t)a[i] + (sub ? -(int64_t)b[i] : b[i]);
+		r[i] = t;
+		t = t < 0 ? -1 : t >> 32;
+	}
+	return t ? -ERANGE : 0;
+}
+
+int fx_mul10(struct fx *x, int k)
 {
 	while (k-- > 0)
-		if (__builtin_mul_overflow(*m, 10, m))
+		if (lmul_small(x->m, 10, 0))
 			return -ERANGE;
 	return 0;
 }
@@ -106,19 +167,35 @@ int fx_mul10(__int128 *m, int k)
 /* Trailing zeros into the exponent: one form per value */
 static void fx_norm(struct fx *x)
 {
-	for (x->e = x->m ? x->e : 0; x->m && x->m % 10 == 0; x->e++)
-		x->m /= 10;
+	uint32_t t[4];
+
+	if (lzero(x->m))
+		x->e = x->neg = 0;
+	for (memcpy(t, x->m, sizeof(t)); !lzero(x->m) && !ldiv_small(t, 10);
+	     x->e++)
+		memcpy(x->m, t, sizeof(t));
+}
+
+void fx_from_u64(uint64_t mag, bool neg, int e, struct fx *x)
+{
+	*x = (struct fx){ .neg = neg, .e = e,
+			  .m = { (uint32_t)mag, (uint32_t)(mag >> 32) } };
+	fx_norm(x);
+}
+
+void fx_from_int(long long v, struct fx *x)
+{
+	fx_from_u64(v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0, 0, x);
 }
 
 int fx_parse(const char *s, struct fx *x)
 {
-	bool neg = false, point = false, any = false;
+	bool point = false, any = false;
 	int digits = 0, zeros = 0;
 
-	x->m = 0;
-	x->e = 0;
+	memset(x, 0, sizeof(*x));
 	if (*s == '-' || *s == '+')
-		neg = *s++ == '-';
+		x->neg = *s++ == '-';
 	for (; *s; s++) {
 		if (*s == '.' && !point) {
 			point = true;
@@ -127,44 +204,33 @@ int fx_parse(const char *s, struct fx *x)
 		if (*s < '0' || *s > '9')
 			return -EINVAL;
 		any = true;
-		if (point)
-			x->e--;
+		x->e -= point;
 		if (*s == '0') {
 			zeros++;	/* kept back: trailing zeros cost nothing */
 			continue;
 		}
-		if (x->m)
-			digits += zeros;
-		digits++;
-		if (digits > FX_MAX_DIGITS || fx_mul10(&x->m, zeros))
+		digits += 1 + (lzero(x->m) ? 0 : zeros);
+		if (digits > FX_MAX_DIGITS || fx_mul10(x, zeros) ||
+		    lmul_small(x->m, 10, *s - '0'))
 			return -ERANGE;
-		x->m = x->m * 10 + (*s - '0');
 		zeros = 0;
 	}
-	if (!any)
-		return -EINVAL;
 	x->e += zeros;
-	if (neg)
-		x->m = -x->m;
 	fx_norm(x);
-	return 0;
-}
-
-void fx_from_int(long long v, struct fx *x)
-{
-	x->m = v;
-	x->e = 0;
-	fx_norm(x);
+	return any ? 0 : -EINVAL;
 }
 
 int fx_add(const struct fx *a, const struct fx *b, struct fx *r)
 {
 	struct fx p = *a, q = *b;
+	bool swap;
 
-	if (p.e > q.e ? fx_mul10(&p.m, p.e - q.e) : fx_mul10(&q.m, q.e - p.e))
+	if (p.e > q.e ? fx_mul10(&p, p.e - q.e) : fx_mul10(&q, q.e - p.e))
 		return -ERANGE;
 	r->e = p.e < q.e ? p.e : q.e;
-	if (__builtin_add_overflow(p.m, q.m, &r->m))
+	swap = p.neg != q.neg && lcmp(p.m, q.m) < 0;
+	r->neg = swap ? q.neg : p.neg;
+	if (laddsub(swap ? q.m : p.m, swap ? p.m : q.m, r->m, p.neg != q.neg))
 		return -ERANGE;
 	fx_norm(r);
 	return 0;
@@ -172,32 +238,69 @@ int fx_add(const struct fx *a, const struct fx *b, struct fx *r)
 
 int fx_mul(const struct fx *a, const struct fx *b, struct fx *r)
 {
-	if (__builtin_mul_overflow(a->m, b->m, &r->m))
+	uint64_t t[8] = { 0 }, c;
+	int i, j;
+
+	for (i = 0; i < 4; i++) {
+		for (c = 0, j = 0; j < 4; j++) {
+			c += t[i + j] + (uint64_t)a->m[i] * b->m[j];
+			t[i + j] = (uint32_t)c;
+			c >>= 32;
+		}
+		t[i + 4] = c;
+	}
+	if (t[4] | t[5] | t[6] | t[7])
 		return -ERANGE;
+	for (i = 0; i < 4; i++)
+		r->m[i] = t[i];
+	r->neg = a->neg != b->neg;
 	r->e = a->e + b->e;
 	fx_norm(r);
 	return 0;
 }
 
+int fx_div_round(const struct fx *x, uint32_t d, int decimals, struct fx *r)
+{
+	int shift = x->e + decimals;	/* m * 10^shift / d, in 10^-decimals */
+	uint32_t rem, top = 0;
+	struct fx q = *x;
+
+	if (!d || fx_mul10(&q, shift))
+		return -ERANGE;
+	for (; shift < 0; shift++)	/* the last is the first dropped digit */
+		top = ldiv_small(q.m, 10);
+	/* half away from zero: the remainder, or the dropped digits, decide */
+	rem = ldiv_small(q.m, d);
+	if (((uint64_t)rem * 2 >= d || ((uint64_t)rem * 2 + 1 == d && top >= 5)) &&
+	    lmul_small(q.m, 1, 1))
+		return -ERANGE;
+	q.e = -decimals;
+	*r = q;
+	fx_norm(r);
+	return 0;
+}
+
+bool fx_eq(const struct fx *a, const struct fx *b)
+{
+	return a->neg == b->neg && a->e == b->e && !lcmp(a->m, b->m);
+}
+
 int fx_format(const struct fx *x, char *buf, size_t size)
 {
 	char dig[48];
-	unsigned __int128 u;
 	int n = 0, len, pos = 0, i;
 	struct fx y = *x;
 
 	fx_norm(&y);
-	u = y.m < 0 ? -(unsigned __int128)y.m : (unsigned __int128)y.m;
 	do {
-		dig[n++] = '0' + (int)(u % 10);
-		u /= 10;
-	} while (u);
+		dig[n++] = '0' + ldiv_small(y.m, 10);
+	} while (!lzero(y.m));
 	/* sign, digits, zeros after them or "0." and zeros before them */
-	len = (y.m < 0) + n + (y.e > 0 ? y.e : 0) +
+	len = y.neg + n + (y.e > 0 ? y.e : 0) +
 	      (y.e < 0 ? 1 + (-y.e >= n ? 1 - y.e - n : 0) : 0);
 	if ((size_t)len + 1 > size)
 		return -ENOSPC;
-	if (y.m < 0)
+	if (y.neg)
 		buf[pos++] = '-';
 	if (y.e < 0 && -y.e >= n) {
 		buf[pos++] = '0';

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -31,24 +32,31 @@ bool util_loose_eq(const char *a, const char *b, size_t blen);
 void util_trim(char *s);
 
 /*
- * struct fx - an exact decimal number, @m * 10^@e.  38 significant digits:
- * any value a meter sends (a 64-bit mantissa, 10^-63..10^63), any IIO
- * attribute (an s64 raw, a scale or offset with 9 decimals) and their
+ * struct fx - an exact decimal number, (-1)^@neg * @m * 10^@e, @m in four
+ * 32-bit limbs (least significant first): 38 significant digits on any
+ * target.  Any value a meter sends (a 64-bit mantissa, 10^-63..10^63), any
+ * IIO attribute (an s64 raw, a scale or offset with 9 decimals) and their
  * products fit; anything beyond is -ERANGE, never rounded silently.
  */
 struct fx {
-	__int128 m;
+	bool neg;
+	uint32_t m[4];
 	int e;
 };
 
 /* "[-+]digits[.digits]"; -EINVAL, or -ERANGE beyond 38 digits */
 int fx_parse(const char *s, struct fx *x);
 void fx_from_int(long long v, struct fx *x);
-/* x = x * 10^k, -ERANGE on overflow */
-int fx_mul10(__int128 *m, int k);
+void fx_from_u64(uint64_t mag, bool neg, int e, struct fx *x);
+/* m = m * 10^k (k > 0), -ERANGE on overflow */
+int fx_mul10(struct fx *x, int k);
 /* r = a + b, r = a * b; -ERANGE on overflow */
 int fx_add(const struct fx *a, const struct fx *b, struct fx *r);
 int fx_mul(const struct fx *a, const struct fx *b, struct fx *r);
+/* x / d, rounded half away from zero to @decimals places; -ERANGE */
+int fx_div_round(const struct fx *x, uint32_t d, int decimals, struct fx *r);
+/* the same value (both normalised, as every fx_* result is) */
+bool fx_eq(const struct fx *a, const struct fx *b);
 /* Shortest exact decimal: "12.4", "-3.25", "1183040000000", "0" */
 int fx_format(const struct fx *x, char *buf, size_t size);
 

@@ -69,24 +69,6 @@ static void classify(struct mq_sensor *s, enum kmp_quantity q,
 	}
 }
 
-/* x / d rounded half away from zero to @decimals places; -ERANGE */
-static int fx_div_round(const struct fx *x, long d, int decimals,
-			struct fx *r)
-{
-	__int128 m = x->m, den = d, q, rem;
-	int shift = x->e + decimals;	/* m * 10^shift / d, in 10^-decimals */
-
-	if (d <= 0 || fx_mul10(shift > 0 ? &m : &den, shift > 0 ? shift : -shift))
-		return -ERANGE;
-	q = m / den;
-	rem = m % den;
-	if ((rem < 0 ? -rem : rem) * 2 >= den)
-		q += m < 0 ? -1 : 1;
-	r->m = q;
-	r->e = -decimals;
-	return 0;
-}
-
 /* @si (J, W, °C, l, l/h, Pa, ...) in the sensor's unit, as a string */
 static int to_ha(struct mq_sensor *s, enum kmp_quantity q, struct fx *si)
 {
@@ -181,9 +163,8 @@ static int tty_read(struct mq_source *src, struct mq_meter *m)
 			s->known = true;
 		}
 		/* ±mantissa * 10^exponent in the meter's unit, then SI */
-		si.m = kmp_value_negative(v) ? -(__int128)v->mantissa :
-					       (__int128)v->mantissa;
-		si.e = kmp_value_exponent(v);
+		fx_from_u64(v->mantissa, kmp_value_negative(v),
+			    kmp_value_exponent(v), &si);
 		if (u->quantity != KMP_QTY_NONE) {
 			fx_from_int(u->mult, &f);
 			f.e += u->exp;
