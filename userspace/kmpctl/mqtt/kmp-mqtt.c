@@ -554,14 +554,14 @@ static void read_and_publish(struct mq_meter *m)
 {
 	bool was = m->available, known = m->identified;
 	unsigned int i, before = 0, after = 0;
+	int ret, prev = m->last_err;
 	char t[256];
-	int ret;
 
 	for (i = 0; i < m->n; i++)
 		before += m->s[i].known;
 	ret = mq_meter_read(&src, m);
 	if (!m->identified) {
-		if (ret != m->last_err || !was)
+		if (ret != prev)	/* once per cause, not every period */
 			util_err("the meter does not answer its identity: %s (is the head on its window? press the meter's button)",
 				  util_strerror(ret));
 		return;
