@@ -221,6 +221,7 @@ static void on_connect(struct mosquitto *mq, void *arg, int rc)
 {
 	char t[256];
 
+	(void)mq;
 	(void)arg;
 	pthread_mutex_lock(&lock);
 	if (connack < 0)
@@ -233,7 +234,7 @@ static void on_connect(struct mosquitto *mq, void *arg, int rc)
 	}
 	util_err("connected to %s:%u", o.host, o.port);
 	snprintf(t, sizeof(t), "%s/bridge/availability", o.prefix);
-	mosquitto_publish(mq, NULL, t, 6, "online", o.qos, true);
+	publish(t, "online", true);	/* counted: drain() waits for its ack too */
 	__atomic_store_n(&connected, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&announce, 1, __ATOMIC_RELEASE);
 	poke();
