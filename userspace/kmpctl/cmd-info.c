@@ -114,11 +114,8 @@ int kmpctl_cmd_info(const struct kmpctl_opts *opts, int argc, char **argv)
 		return util_usage("info: no arguments expected");
 	if (opts->tty)
 		return tty_info(opts);
-	idx = kmpctl_ctx_open(opts->uri, &c) ?: kmpctl_ctx_select(&c, opts->device);
-	if (idx < 0) {
-		kmpctl_ctx_close(&c);
+	if ((idx = kmpctl_ctx_meter(opts, &c)) < 0)
 		return -idx;
-	}
 	/*
 	 * The driver logs the meter's type and revision at probe; it keeps
 	 * no attribute for them (kmpctl --tty DEV info asks the meter)

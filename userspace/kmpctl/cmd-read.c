@@ -56,11 +56,8 @@ int kmpctl_cmd_read(const struct kmpctl_opts *opts, int argc, char **argv)
 		if (util_parse_uint(argv[i], ~0UL, &v) != -EINVAL)
 			return util_usage("read: '%s' is a register id, not a channel: use 'kmpctl reg %s' (or --tty DEV read)",
 					  argv[i], argv[i]);
-	idx = kmpctl_ctx_open(opts->uri, &c) ?: kmpctl_ctx_select(&c, opts->device);
-	if (idx < 0) {
-		kmpctl_ctx_close(&c);
+	if ((idx = kmpctl_ctx_meter(opts, &c)) < 0)
 		return -idx;
-	}
 	dev_id = c.devs[idx].id;
 	n = kmpctl_chans_select(c.devs[idx].dev, dev_id, argc, argv, false, set);
 	if (n < 0) {

@@ -23,7 +23,7 @@ static int chardev_path(const struct kmpctl_opts *opts, char *path,
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return KMPCTL_EXIT_FAIL;
-	idx = kmpctl_ctx_open(opts->uri, c) ?: kmpctl_ctx_select(c, opts->device);
+	idx = kmpctl_ctx_meter(opts, c);
 	if (idx >= 0 && !*c->devs[idx].misc) {
 		util_err("%s: no character device (misc/kmpN) under it: not a kamstrup-kmp meter?",
 			 c->devs[idx].id);

@@ -240,11 +240,8 @@ int kmpctl_cmd_watch(const struct kmpctl_opts *opts, int argc, char **argv)
 	unsigned int i;
 	int ret, idx, sig;
 
-	idx = kmpctl_ctx_open(opts->uri, &c) ?: kmpctl_ctx_select(&c, opts->device);
-	if (idx < 0) {
-		kmpctl_ctx_close(&c);
+	if ((idx = kmpctl_ctx_meter(opts, &c)) < 0)
 		return -idx;
-	}
 	dev = c.devs[idx].dev;
 	w.dev_id = c.devs[idx].id;
 	ret = kmpctl_chans_select(dev, w.dev_id, argc, argv, true, set);

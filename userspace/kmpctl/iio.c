@@ -166,6 +166,15 @@ int kmpctl_ctx_select(const struct kmpctl_ctx *c, const char *want)
 	return -KMPCTL_EXIT_FAIL;
 }
 
+int kmpctl_ctx_meter(const struct kmpctl_opts *o, struct kmpctl_ctx *c)
+{
+	int idx = kmpctl_ctx_open(o->uri, c) ?: kmpctl_ctx_select(c, o->device);
+
+	if (idx < 0)
+		kmpctl_ctx_close(c);
+	return idx;
+}
+
 int kmpctl_dev_attr(const struct kmpctl_ctx *c, unsigned int i,
 		    const char *attr, char *buf, size_t size)
 {

@@ -137,6 +137,8 @@ int kmpctl_ctx_open(const char *uri, struct kmpctl_ctx *c);
 void kmpctl_ctx_close(struct kmpctl_ctx *c);
 /* The device -d names (the only meter without): index or -(exit status) */
 int kmpctl_ctx_select(const struct kmpctl_ctx *c, const char *want);
+/* The context of -u and the meter of -d: index, or -(exit status) */
+int kmpctl_ctx_meter(const struct kmpctl_opts *o, struct kmpctl_ctx *c);
 /* A device attribute, whitespace trimmed: 0 or -errno */
 int kmpctl_dev_attr(const struct kmpctl_ctx *c, unsigned int i,
 		    const char *attr, char *buf, size_t size);
