@@ -14,6 +14,7 @@
  * Copyright (C) 2026 The kamstrup-kmp authors
  */
 
+#include <kunit/visibility.h>
 #include <linux/completion.h>
 #include <linux/device.h>
 #include <linux/errno.h>
@@ -281,6 +282,7 @@ int kmp_read_registers(struct kmp_meter *m, const u16 *regs, unsigned int n,
 	return kmp_xfer(m, req, len, kmp_reply_len_max(n), KMP_ATTEMPTS,
 			kmp_check_get_register, &ctx);
 }
+EXPORT_SYMBOL_IF_KUNIT(kmp_read_registers);
 
 static int kmp_check_type(const struct kmp_frame *frame, void *ctx)
 {
