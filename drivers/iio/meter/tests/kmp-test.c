@@ -965,6 +965,26 @@ static void kmp_test_requests_decode(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kmp_rx_frame(&rx, &f), 0);
 	KUNIT_EXPECT_EQ(test, f.cid, KMP_CID_GET_TYPE);
 	KUNIT_EXPECT_EQ(test, kmp_decode_request(&f, got, &count), -EBADMSG);
+
+	/* The count must match the ids exactly: no byte more or less */
+	{
+		static const u8 bodies[][4] = {
+			{ 1, 0x00, 0x3c, 0xff },	/* a trailing byte */
+			{ 2, 0x00, 0x3c },		/* an id short */
+			{ 0 },				/* no id */
+			{ 9, 0x00, 0x3c },		/* more than 8 */
+		};
+		static const size_t lens[] = { 4, 3, 1, 3 };
+
+		for (i = 0; i < ARRAY_SIZE(lens); i++) {
+			f.cid = KMP_CID_GET_REGISTER;
+			f.data = bodies[i];
+			f.len = lens[i];
+			KUNIT_EXPECT_EQ_MSG(test, kmp_decode_request(&f, got, &count),
+					    -EBADMSG, "body %u", i);
+			KUNIT_EXPECT_EQ(test, count, 0u);
+		}
+	}
 }
 
 static void kmp_test_register_table(struct kunit *test)
