@@ -29,10 +29,15 @@
 
 /* A reply that stops for this many byte times has broken off */
 #define KMP_IDLE_BYTES		16
-/* Before a request, the line must have been quiet this many byte times ... */
+/*
+ * Before a request, the line must have been quiet this many byte times,
+ * waiting at most for KMP_QUIET_MAX_BYTES: a half-duplex meter does not
+ * listen while it sends.  A longer stream of bytes is noise or a late
+ * reply, which cannot complete the request anyway (the receiver is armed
+ * only at its stop byte), and is not worth more of the caller's time.
+ */
 #define KMP_QUIET_BYTES		3
-/* ... waiting at most for this many (the longest reply) */
-#define KMP_QUIET_MAX_BYTES	(2 * KMP_RX_MAX)
+#define KMP_QUIET_MAX_BYTES	(2 * KMP_IDLE_BYTES)
 
 static size_t kmp_receive_buf(struct serdev_device *serdev, const u8 *data,
 			      size_t count)
@@ -102,9 +107,9 @@ static int kmp_send(struct kmp_meter *m, const u8 *buf, size_t len)
 }
 
 /*
- * Waits, bounded by the longest reply, until no byte came for
- * KMP_QUIET_BYTES byte times: the tail of a late reply must not run into
- * our request.
+ * Waits until no byte came for KMP_QUIET_BYTES byte times, at most
+ * KMP_QUIET_MAX_BYTES: the tail of a late reply should not run into our
+ * request.
  */
 static int kmp_wait_quiet(struct kmp_meter *m)
 {
