@@ -3,8 +3,9 @@
  * kmp-sim: faults on demand.  A reply can get its CRC corrupted (a frame
  * that is well formed but fails the check), random bytes inside it or
  * before it (never the reply start byte, and never so that a damaged
- * reply passes a CRC check), or lose its tail; the random numbers are
- * seeded (--seed) for reproducible runs.
+ * reply passes a CRC check), or lose its tail, each always or with a
+ * probability (--*-rate); the random numbers are seeded (--seed) for
+ * reproducible runs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,6 +44,12 @@ u8 rng_byte_not(u8 avoid)
 	return b;
 }
 
+/* True with probability @p; draws nothing when @p is 0, so that a fault
+ * left off does not change the sequence the others see */
+bool rng_hit(double p)
+{
+	return p > 0 && (rng() >> 11) * 0x1.0p-53 < p;
+}
 
 static bool is_special(u8 b)
 {
@@ -103,7 +110,7 @@ size_t sim_faults(u8 *frame, size_t len, u8 *wire)
 	bool noisy = false;
 
 	if ((opt.crc_every && st.replies % opt.crc_every == 0) |
-	    (opt.crc_rate > 0 && (rng() >> 11) * 0x1.0p-53 < opt.crc_rate)) {
+	    rng_hit(opt.crc_rate)) {
 		len = corrupt_crc(frame, len);
 		if (parses_as_frame(frame, len))
 			fprintf(stderr, "kmp-sim: BUG: corrupted CRC still checks\n");
@@ -134,6 +141,11 @@ size_t sim_faults(u8 *frame, size_t len, u8 *wire)
 		len = opt.truncate;
 		st.f_truncated++;
 		vlog("fault: truncated to %zu bytes", len);
+	} else if (rng_hit(opt.truncate_rate)) {
+		/* 1 .. len - 1 bytes: at least the stop byte is lost */
+		len = 1 + rng() % (len - 1);
+		st.f_truncated++;
+		vlog("fault: truncated to %zu bytes (random)", len);
 	}
 	for (i = 0; i < opt.noise_before; i++)
 		wire[wlen++] = rng_byte_not(KMP_START_REPLY);

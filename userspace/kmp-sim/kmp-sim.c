@@ -112,11 +112,11 @@ void vlog_hex(const char *what, const u8 *b, size_t n)
 int stats_line(char *buf, size_t size)
 {
 	return snprintf(buf, size,
-		"kmp-sim: requests=%llu replies=%llu get_register=%llu get_type=%llu get_serial=%llu other=%llu bytes_in=%llu bytes_out=%llu registers=%llu sent=%llu faults: silent=%llu crc=%llu echo=%llu noise=%llu truncated=%llu slow=%llu\n",
+		"kmp-sim: requests=%llu replies=%llu get_register=%llu get_type=%llu get_serial=%llu other=%llu bytes_in=%llu bytes_out=%llu registers=%llu sent=%llu faults: silent=%llu crc=%llu echo=%llu noise=%llu truncated=%llu slow=%llu late=%llu\n",
 		st.requests, st.replies, st.get_register, st.get_type,
 		st.get_serial, st.other, st.bytes_in, st.bytes_out,
 		st.registers, st.sent, st.f_silent, st.f_crc, st.f_echo, st.f_noise,
-		st.f_truncated, st.f_slow);
+		st.f_truncated, st.f_slow, st.f_late);
 }
 
 void stats_print(void)
@@ -187,15 +187,22 @@ static void usage(FILE *f)
 "  --no-pace              no byte pacing: replies at once, in one write\n"
 "Faults (combinable):\n"
 "  --silent               never answer\n"
+"  --silent-rate P        ignore a request with probability P\n"
 "  --wake-after N         ignore the first N requests (a sleeping meter)\n"
 "  --crc-error-every N    corrupt the CRC of every Nth reply\n"
 "  --crc-error-rate P     corrupt the CRC of a reply with probability P\n"
-"  --seed S               random seed for faults (deterministic runs)\n"
+"  --seed S               random seed for the --*-rate faults and the\n"
+"                         noise: the same requests meet the same faults\n"
 "  --echo                 send every received byte straight back\n"
 "  --noise-before N       N random bytes (never 0x40) before each reply\n"
 "  --noise-inside N       N random bytes (never 0x40) inside each reply\n"
 "  --truncate N           send only the first N bytes of each reply\n"
+"  --truncate-rate P      with probability P send only a random part of a\n"
+"                         reply (1 byte up to all but its stop byte)\n"
 "  --slow MS              answer MS milliseconds later than usual\n"
+"  --late-rate P          with probability P start a reply 600..900 ms\n"
+"                         after the request instead of the turnaround: past\n"
+"                         a reader's 400 ms budget, while it retries\n"
 "  --missing REG          act as if the profile lacked REG (repeatable)\n"
 "  --reply-addr A         replies come from address A, not the profile's\n"
 "  --switch-exponent      every other GetRegister reply sends each value\n"
@@ -214,7 +221,7 @@ static void usage(FILE *f)
 "  kmp-sim: requests=N replies=N get_register=N get_type=N get_serial=N\n"
 "  other=N bytes_in=N bytes_out=N registers=N sent=N faults: silent=N\n"
 "  crc=N echo=N\n"
-"  noise=N truncated=N slow=N   (one line)\n"
+"  noise=N truncated=N slow=N late=N   (one line)\n"
 "Exit status: 0 clean exit, 1 I/O error, 2 bad usage or profile.\n");
 }
 
@@ -223,6 +230,7 @@ enum {
 	OPT_SILENT, OPT_WAKE_AFTER, OPT_CRC_EVERY, OPT_CRC_RATE, OPT_SEED, OPT_ECHO,
 	OPT_NOISE_BEFORE, OPT_NOISE_INSIDE, OPT_TRUNCATE, OPT_SLOW, OPT_MISSING,
 	OPT_MAX_REQUESTS, OPT_STATS, OPT_SWITCH_EXPONENT, OPT_REPLY_ADDR,
+	OPT_SILENT_RATE, OPT_TRUNCATE_RATE, OPT_LATE_RATE,
 };
 
 static const struct option long_opts[] = {
@@ -245,6 +253,9 @@ static const struct option long_opts[] = {
 	{ "missing", required_argument, NULL, OPT_MISSING },
 	{ "switch-exponent", no_argument, NULL, OPT_SWITCH_EXPONENT },
 	{ "reply-addr", required_argument, NULL, OPT_REPLY_ADDR },
+	{ "silent-rate", required_argument, NULL, OPT_SILENT_RATE },
+	{ "truncate-rate", required_argument, NULL, OPT_TRUNCATE_RATE },
+	{ "late-rate", required_argument, NULL, OPT_LATE_RATE },
 	{ "max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
 	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -276,6 +287,20 @@ static int num_arg(const char *name, const char *s, unsigned long long min,
 	return 0;
 }
 
+/* Parses a probability 0..1; on error prints and returns -1 */
+static int prob_arg(const char *name, const char *s, double *p)
+{
+	char *end;
+
+	errno = 0;
+	*p = strtod(s, &end);
+	if (errno || end == s || *end || !(*p >= 0 && *p <= 1)) {
+		bad_usage("--%s: '%s' is not a probability 0..1", name, s);
+		return -1;
+	}
+	return 0;
+}
+
 static int set_transport(enum transport t, const char *path)
 {
 	if (opt.transport != T_NONE) {
@@ -290,7 +315,6 @@ static int set_transport(enum transport t, const char *path)
 static int parse_args(int argc, char **argv)
 {
 	unsigned long long v;
-	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
@@ -337,12 +361,20 @@ static int parse_args(int argc, char **argv)
 			opt.crc_every = v;
 			break;
 		case OPT_CRC_RATE:
-			errno = 0;
-			opt.crc_rate = strtod(optarg, &end);
-			if (errno || end == optarg || *end ||
-			    !(opt.crc_rate >= 0 && opt.crc_rate <= 1))
-				return bad_usage("--%s: '%s' is not a probability 0..1",
-						 name, optarg);
+			if (prob_arg(name, optarg, &opt.crc_rate))
+				return 2;
+			break;
+		case OPT_SILENT_RATE:
+			if (prob_arg(name, optarg, &opt.silent_rate))
+				return 2;
+			break;
+		case OPT_TRUNCATE_RATE:
+			if (prob_arg(name, optarg, &opt.truncate_rate))
+				return 2;
+			break;
+		case OPT_LATE_RATE:
+			if (prob_arg(name, optarg, &opt.late_rate))
+				return 2;
 			break;
 		case OPT_SEED:
 			if (num_arg(name, optarg, 0, ~0ULL, &v))

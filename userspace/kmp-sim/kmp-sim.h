@@ -66,6 +66,11 @@ int sim_parse_unit(const char *s, unsigned int *code);
 #define BITS_PER_BYTE	11	/* start, 8 data, 2 stop */
 #define NOISE_MAX	4096
 #define MISSING_MAX	64
+/* --late-rate: a late reply starts this long after the request's stop
+ * byte, past the driver's 400 ms turnaround budget, so that it arrives
+ * while the driver retries */
+#define LATE_MIN_MS	600
+#define LATE_MAX_MS	900
 /* A reply as built, with room for the noise put inside it */
 #define SIM_FRAME_MAX	(KMP_RX_MAX * 2 + 8 + NOISE_MAX)
 
@@ -92,6 +97,9 @@ struct sim_opts {
 	unsigned long noise_inside;
 	long truncate;			/* -1: off */
 	unsigned long slow_ms;
+	double silent_rate;		/* per request: no answer */
+	double truncate_rate;		/* per reply: a random part of it */
+	double late_rate;		/* per reply: starts LATE_MIN..MAX_MS late */
 	u16 missing[MISSING_MAX];
 	unsigned int nmissing;
 	bool switch_exponent;
@@ -105,7 +113,7 @@ struct sim_stats {
 	unsigned long long requests, replies, get_register, get_type,
 		get_serial, other, bytes_in, bytes_out, registers, sent;
 	unsigned long long f_silent, f_crc, f_echo, f_noise, f_truncated,
-		f_slow;
+		f_slow, f_late;
 };
 
 /* Line state of the current connection */
@@ -154,6 +162,7 @@ speed_t baud_to_speed(unsigned long baud);
 /* faults.c */
 u64 rng(void);
 u8 rng_byte_not(u8 avoid);
+bool rng_hit(double p);
 size_t corrupt_crc(u8 *f, size_t len);
 bool parses_as_frame(const u8 *b, size_t n);
 size_t sim_faults(u8 *frame, size_t len, u8 *wire);

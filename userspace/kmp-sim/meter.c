@@ -110,7 +110,17 @@ static void reply(const struct kmp_frame *f, const u16 *regs,
 	} else {
 		start = now_ns();
 	}
-	start += opt.turnaround_ms * NSEC_PER_MSEC;
+	if (rng_hit(opt.late_rate)) {
+		/* LATE_MIN_MS..LATE_MAX_MS after the request, not turnaround */
+		unsigned long late = LATE_MIN_MS +
+				     rng() % (LATE_MAX_MS - LATE_MIN_MS + 1);
+
+		start += late * NSEC_PER_MSEC;
+		st.f_late++;
+		vlog("fault: late, starts %lu ms after the request", late);
+	} else {
+		start += opt.turnaround_ms * NSEC_PER_MSEC;
+	}
 	if (opt.slow_ms) {
 		start += opt.slow_ms * NSEC_PER_MSEC;
 		st.f_slow++;
@@ -183,7 +193,7 @@ void handle_frame(u64 rx_end)
 	st.requests++;
 	vlog("request %llu: %s", st.requests, desc);
 
-	if (opt.silent) {
+	if (opt.silent || rng_hit(opt.silent_rate)) {
 		st.f_silent++;
 		vlog("fault: silent");
 		stats_write();
