@@ -233,6 +233,7 @@ enum {
 	OPT_SILENT_RATE, OPT_TRUNCATE_RATE, OPT_LATE_RATE,
 };
 
+/* In the order of the enum above: an option's name is long_opts[c - 256] */
 static const struct option long_opts[] = {
 	{ "pty", no_argument, NULL, OPT_PTY },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -251,13 +252,13 @@ static const struct option long_opts[] = {
 	{ "truncate", required_argument, NULL, OPT_TRUNCATE },
 	{ "slow", required_argument, NULL, OPT_SLOW },
 	{ "missing", required_argument, NULL, OPT_MISSING },
+	{ "max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
+	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "switch-exponent", no_argument, NULL, OPT_SWITCH_EXPONENT },
 	{ "reply-addr", required_argument, NULL, OPT_REPLY_ADDR },
 	{ "silent-rate", required_argument, NULL, OPT_SILENT_RATE },
 	{ "truncate-rate", required_argument, NULL, OPT_TRUNCATE_RATE },
 	{ "late-rate", required_argument, NULL, OPT_LATE_RATE },
-	{ "max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
-	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
