@@ -13,6 +13,8 @@
 #   make demo-shell      the demo's QEMU guest, at a shell
 #   make bench           read times against the line-rate limit
 #   make fuzz            the protocol fuzzer (FUZZ_SECONDS=..., corpus kept)
+#   make soak SCANS=N    N scans against a meter with random faults (about
+#                        3.1 s a scan; SOAK_ARGS=--debug: the debug kernel)
 #
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -43,7 +45,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/*.c)
 UAPI_HDR := include/uapi/linux/kamstrup-kmp.h
 
 .PHONY: all modules clean userspace check check-full patches demo demo-shell bench \
-	fuzz help
+	fuzz soak help
 
 all: modules
 
@@ -179,6 +181,13 @@ bench:
 FUZZ_SECONDS ?= 600
 fuzz:
 	./tests/fuzz/run --seconds $(FUZZ_SECONDS)
+
+# The soak (tests/soak/run): N scans in the QEMU guest against kmp-sim with
+# 5 % CRC errors, 5 % silence, 2 % truncation and 2 % late replies
+SCANS ?= 100
+SOAK_ARGS ?=
+soak:
+	./tests/soak/run --scans $(SCANS) $(SOAK_ARGS)
 
 clean:
 	rm -rf $(O_USER)
