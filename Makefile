@@ -54,7 +54,7 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 help:
-	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 	@echo
 	@sed -n '/^#   make dkms-install/,/^#   make build.arm64.kmpctl/p' Makefile | \
 		sed 's/^# \{0,1\}//'
