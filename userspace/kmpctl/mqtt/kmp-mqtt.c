@@ -85,7 +85,7 @@ static const char usage_text[] =
 "  --energy-unit U        kWh (default; rounded to the Wh), MJ or GJ\n"
 "  --once                 one read, published, then exit\n"
 "Broker:\n"
-"  -H, --host HOST        broker (default localhost)\n"
+"  -H, --host HOST        broker (default localhost; /PATH: a unix socket)\n"
 "  -p, --port N           default 1883, 8883 with TLS\n"
 "  --user U, --password P, --password-file F\n"
 "  --client-id ID         default kmp-mqtt-HOSTNAME\n"
@@ -500,7 +500,9 @@ static int parse_args(int argc, char **argv)
 		return util_usage("--register applies to --tty only (the driver's channels come from devicetree)");
 	if (kopts.tty && (src.uri || src.device))
 		return util_usage("--tty and -u/-d exclude each other");
-	if (!o.port)
+	if (o.host[0] == '/')	/* a unix socket: libmosquitto's port 0 */
+		o.port = 0;
+	else if (!o.port)
 		o.port = o.tls ? 8883 : 1883;
 	if (o.password_file) {
 		FILE *f = fopen(o.password_file, "r");
