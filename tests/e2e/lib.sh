@@ -92,8 +92,10 @@ e2e_machine() {
 	esac
 }
 # Packages of the base initramfs; their shared libraries come along
-E2E_PKGS=(busybox-static libiio-utils)
-E2E_TOOLS=(usr/bin/iio_info usr/bin/iio_attr usr/bin/iio_readdev usr/bin/iio_writedev)
+# (mosquitto and its clients: kmp-mqtt's broker in the guest, mqtt-guest.sh)
+E2E_PKGS=(busybox-static libiio-utils mosquitto mosquitto-clients libmosquitto1)
+E2E_TOOLS=(usr/bin/iio_info usr/bin/iio_attr usr/bin/iio_readdev usr/bin/iio_writedev
+	usr/sbin/mosquitto usr/bin/mosquitto_sub usr/bin/mosquitto_pub)
 # apt alternatives not to take (libdbus depends on libsystemd0 | libelogind0)
 E2E_PKGS_SKIP=" libelogind0 "
 E2E_RECIPE=1	# bump when the base initramfs recipe changes
@@ -441,6 +443,20 @@ e2e_kmpctl() {
 	return 0
 }
 
+# e2e_kmp_mqtt OUTDIR: kmp-mqtt for arm64 (the MQTT bridge, libiio and
+# libmosquitto from the same private sysroot as kmpctl), for mqtt-guest.sh
+e2e_kmp_mqtt() {
+	local out=$1
+	if ! make -s -C "$E2E_ROOT" O_USER="$out/u" CC_USER=${E2E_CROSS}gcc \
+		"$out/u/kmp-mqtt" >"$out/kmp-mqtt.log" 2>&1; then
+		grep -E 'error|undefined' "$out/kmp-mqtt.log" | head -n 5 >&2
+		e2e_log "warning: kmp-mqtt does not cross-compile for arm64 (log: $out/kmp-mqtt.log); the guest goes without it"
+		return 1
+	fi
+	cp "$out/u/kmp-mqtt" "$out/kmp-mqtt"
+	${E2E_CROSS}strip "$out/kmp-mqtt"
+}
+
 # The patches of the guest kernel: the IIO volume types on 7.2 (and kernels
 # after it without them), none on 6.1/6.12 (the fallback's kernels);
 # E2E_KPATCH=none: none at all; E2E_KPATCH=FILE: that one.
@@ -525,6 +541,7 @@ e2e_prepare() {
 		e2e_die "the module build's fallback ($E2E_MODULE_FALLBACK) disagrees with the kernel's IIO_VOLUMEFLOW ($E2E_IIO_VOLUME, $types)"
 	fi
 	e2e_kmpctl "$E2E_TMP/build"
+	e2e_kmp_mqtt "$E2E_TMP/build"
 	e2e_ioctl_test "$E2E_TMP/build"
 	make -s -C "$E2E_ROOT" build/kmp-sim >&2 || e2e_die "make build/kmp-sim failed"
 	make -s -C "$E2E_ROOT" build/kmpctl >/dev/null 2>&1 ||
@@ -842,6 +859,7 @@ e2e_overlay() {
 	mkdir -p "$o/usr/bin"
 	[ -f "$E2E_TMP/build/kmpctl" ] && cp "$E2E_TMP/build/kmpctl" "$o/usr/bin/kmpctl"
 	[ -f "$E2E_TMP/build/kmp-ioctl-test" ] && cp "$E2E_TMP/build/kmp-ioctl-test" "$o/usr/bin/"
+	[ -f "$E2E_TMP/build/kmp-mqtt" ] && cp "$E2E_TMP/build/kmp-mqtt" "$o/usr/bin/"
 	[ -f "$E2E_TMP/build/kmp-stress" ] && cp "$E2E_TMP/build/kmp-stress" "$o/usr/bin/"
 	# the expected values: volume and flow as the kernel names them
 	local fb=() p
