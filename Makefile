@@ -201,7 +201,8 @@ clean:
 #   make dkms-remove               dkms remove --all and the /usr/src copy (root)
 #   make overlay                   build/overlays/*.dtbo from dts/overlays/
 #   make deb                       build/deb/: kamstrup-kmp-dkms (all) and kmpctl
-#                                  for DEB_ARCHES (default: amd64 arm64; cross)
+#                                  for DEB_ARCHES (default: amd64 arm64 armhf
+#                                  armel; cross)
 #   make build/arm64/kmpctl        kmpctl (or kmp-mqtt) for arm64 (CROSS_COMPILE_ARM64)
 #
 # The version is in VERSION, and only there.
@@ -219,7 +220,8 @@ DTC ?= dtc
 OVERLAYS = $(patsubst dts/overlays/%-overlay.dts,$(O_USER)/overlays/%.dtbo,\
 	$(wildcard dts/overlays/*-overlay.dts))
 CROSS_COMPILE_ARM64 ?= aarch64-linux-gnu-
-DEB_ARCHES ?= amd64 arm64
+# armhf: Raspberry Pi OS 32-bit; armel: Debian on the Pi Zero and 1
+DEB_ARCHES ?= amd64 arm64 armhf armel
 DEB_HOST_ARCH = $(shell dpkg --print-architecture 2>/dev/null)
 # kmpctl as packaged: Debian's hardening flags for the target architecture
 deb_flags = $(shell DEB_BUILD_MAINT_OPTIONS=hardening=+all DEB_HOST_ARCH=$(1) \
