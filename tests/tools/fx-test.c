@@ -23,6 +23,13 @@
 
 static unsigned long passed, failed;
 
+/* the same value: both normalised, as every fx_* result is */
+static bool fx_eq(const struct fx *a, const struct fx *b)
+{
+	return a->neg == b->neg && a->e == b->e &&
+	       !memcmp(a->m, b->m, sizeof(a->m));
+}
+
 static void check(bool ok, const char *what, const char *detail)
 {
 	if (ok) {

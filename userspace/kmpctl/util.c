@@ -280,11 +280,6 @@ int fx_div_round(const struct fx *x, uint32_t d, int decimals, struct fx *r)
 	return 0;
 }
 
-bool fx_eq(const struct fx *a, const struct fx *b)
-{
-	return a->neg == b->neg && a->e == b->e && !lcmp(a->m, b->m);
-}
-
 int fx_format(const struct fx *x, char *buf, size_t size)
 {
 	char dig[48];

@@ -55,8 +55,6 @@ int fx_add(const struct fx *a, const struct fx *b, struct fx *r);
 int fx_mul(const struct fx *a, const struct fx *b, struct fx *r);
 /* x / d, rounded half away from zero to @decimals places; -ERANGE */
 int fx_div_round(const struct fx *x, uint32_t d, int decimals, struct fx *r);
-/* the same value (both normalised, as every fx_* result is) */
-bool fx_eq(const struct fx *a, const struct fx *b);
 /* Shortest exact decimal: "12.4", "-3.25", "1183040000000", "0" */
 int fx_format(const struct fx *x, char *buf, size_t size);
 
