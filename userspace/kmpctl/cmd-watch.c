@@ -104,28 +104,27 @@ static void scan_line(FILE *f, const struct watch *w, long long ts_ns)
 	fputs(fmt == KMPCTL_FMT_JSON ? "}}\n" : "\n", f);
 }
 
-/* One sample of @ch in the buffer, sign-extended as its format says */
+/*
+ * One sample of @ch in the buffer: iio_channel_read() converts it (host
+ * order, shifted, sign-extended or masked to its storage width)
+ */
 static int read_sample(struct iio_channel *ch, struct iio_buffer *buf,
 		       long long *out)
 {
 	const struct iio_data_format *f = iio_channel_get_data_format(ch);
 	unsigned int bytes = f ? f->length / 8 : 0;
-	union { u8 b; u16 h; u32 w; u64 d; } v = { .d = 0 };
-	unsigned long long u;
+	union { s8 b; s16 h; s32 w; s64 d; } v = { .d = 0 };
 
 	if (!bytes || bytes > 8 || (bytes & (bytes - 1)) || f->repeat > 1)
 		return -EINVAL;
-	/* in host order, @bytes bytes */
 	if (iio_channel_read(ch, buf, &v, bytes) < bytes)
 		return -EIO;
-	u = bytes == 1 ? v.b : bytes == 2 ? v.h : bytes == 4 ? v.w : v.d;
-	if (f->bits && f->bits < 64)
-		u &= (1ULL << f->bits) - 1;
-	if (f->is_signed && f->bits && f->bits < 64 &&
-	    (u >> (f->bits - 1)) & 1)
-		u |= ~0ULL << f->bits;
-	*out = (long long)u;
-	return f->is_signed || (long long)u >= 0 ? 0 : -ERANGE;
+	if (f->is_signed)
+		*out = bytes == 1 ? v.b : bytes == 2 ? v.h : bytes == 4 ? v.w : v.d;
+	else
+		*out = bytes == 1 ? (u8)v.b : bytes == 2 ? (u16)v.h :
+		       bytes == 4 ? (u32)v.w : v.d;
+	return f->is_signed || *out >= 0 ? 0 : -ERANGE;
 }
 
 static void *watch_worker(void *arg)
