@@ -74,13 +74,6 @@ static int chardev_read_registers(struct kmpctl_transport *t, const u16 *ids,
 	return 0;
 }
 
-static int chardev_info(struct kmpctl_transport *t, struct kmpctl_info *info)
-{
-	(void)t;
-	(void)info;
-	return -EOPNOTSUPP;
-}
-
 static void chardev_close(struct kmpctl_transport *t)
 {
 	close(((struct chardev_transport *)t)->fd);
@@ -102,7 +95,6 @@ struct kmpctl_transport *kmpctl_chardev_open(const char *path, int *err)
 	snprintf(ct->path, sizeof(ct->path), "%s", path);
 	ct->t.name = ct->path;
 	ct->t.read_registers = chardev_read_registers;
-	ct->t.info = chardev_info;
 	ct->t.close = chardev_close;
 	ct->fd = fd;
 	return &ct->t;

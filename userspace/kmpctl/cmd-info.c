@@ -64,12 +64,7 @@ static int tty_info(const struct kmpctl_opts *opts)
 		util_err("%s: %s", opts->tty, util_strerror(ret));
 		return KMPCTL_EXIT_FAIL;
 	}
-	ret = t->info(t, &info);
-	if (ret) {
-		util_err("%s: %s", t->name, util_strerror(ret));
-		t->close(t);
-		return KMPCTL_EXIT_FAIL;
-	}
+	t->info(t, &info);
 	if (!info.type_err) {
 		out_add(&r, "type", NULL, OUT_STR, OUT_ALL, "0x%04x",
 			info.type.type);
@@ -88,14 +83,14 @@ static int tty_info(const struct kmpctl_opts *opts)
 		util_err("%s: GetType: %s", t->name,
 			 util_strerror(info.type_err));
 	}
-	if (!info.serial_err)
+	if (!info.serial_err) {
 		out_add(&r, "serial", NULL, OUT_NUM, OUT_ALL, "%u", info.serial);
-	else
+	} else {
 		out_failed(&r, "serial", NULL, "serial_error", info.serial_err,
 			   true);
-	if (info.serial_err)
 		util_err("%s: GetSerialNo: %s", t->name,
 			 util_strerror(info.serial_err));
+	}
 	out_fields(stdout, opts->format, &r);
 	fflush(stdout);
 	t->close(t);

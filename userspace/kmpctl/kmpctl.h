@@ -75,13 +75,14 @@ struct kmpctl_info {
  * A way of reaching a meter's registers.  read_registers() fills one
  * result per id (ids are distinct) and returns 0 when the transport could
  * be used at all (individual failures are in the results), or a negative
- * errno.  info() is -EOPNOTSUPP where the transport cannot ask.
+ * errno.  info is NULL where the transport cannot ask (the ioctl reads
+ * registers only; only --tty info uses it).
  */
 struct kmpctl_transport {
 	const char *name;	/* what error messages are prefixed with */
 	int (*read_registers)(struct kmpctl_transport *t, const u16 *ids,
 			      unsigned int n, struct kmpctl_result *res);
-	int (*info)(struct kmpctl_transport *t, struct kmpctl_info *info);
+	void (*info)(struct kmpctl_transport *t, struct kmpctl_info *info);
 	void (*close)(struct kmpctl_transport *t);
 };
 

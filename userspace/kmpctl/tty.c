@@ -258,7 +258,7 @@ static int tty_read_registers(struct kmpctl_transport *t, const u16 *ids,
 	return 0;
 }
 
-static int tty_info(struct kmpctl_transport *t, struct kmpctl_info *info)
+static void tty_info(struct kmpctl_transport *t, struct kmpctl_info *info)
 {
 	struct tty_transport *tt = (struct tty_transport *)t;
 	struct tty_reply type = { .type = &info->type };
@@ -272,7 +272,6 @@ static int tty_info(struct kmpctl_transport *t, struct kmpctl_info *info)
 	info->serial_err = tty_transaction(tt, req,
 		kmp_build_get_serial(req, sizeof(req), tt->opts->addr),
 		KMP_CID_GET_SERIAL, 1, &serial, "GetSerialNo");
-	return 0;
 }
 
 static void tty_close(struct kmpctl_transport *t)

@@ -120,10 +120,10 @@ static int tty_identify(struct mq_meter *m)
 {
 	struct kmpctl_info info = { 0 };
 	char rev[8] = "";
-	int ret = m->tty->info(m->tty, &info);
+	int ret;
 
-	if (!ret)
-		ret = info.serial_err ?: info.type_err;
+	m->tty->info(m->tty, &info);
+	ret = info.serial_err ?: info.type_err;
 	if (ret)
 		return ret;
 	snprintf(m->serial, sizeof(m->serial), "%u", info.serial);
