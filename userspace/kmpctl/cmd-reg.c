@@ -4,7 +4,6 @@
  * directly on a serial port with --tty (where `read REG...` is the same).
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "output.h"
@@ -13,16 +12,14 @@
 static int chardev_path(const struct kmpctl_opts *opts, char *path,
 			size_t size)
 {
-	struct kmpctl_ctx *c;
+	static struct kmpctl_ctx ctx;
+	struct kmpctl_ctx *c = &ctx;
 	int idx;
 
 	if (opts->device && opts->device[0] == '/') {
 		snprintf(path, size, "%s", opts->device);
 		return 0;
 	}
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return KMPCTL_EXIT_FAIL;
 	idx = kmpctl_ctx_meter(opts, c);
 	if (idx >= 0 && !*c->devs[idx].misc) {
 		util_err("%s: no character device (misc/kmpN) under it: not a kamstrup-kmp meter?",
@@ -32,7 +29,6 @@ static int chardev_path(const struct kmpctl_opts *opts, char *path,
 	if (idx >= 0)
 		snprintf(path, size, "/dev/%s", c->devs[idx].misc);
 	kmpctl_ctx_close(c);
-	free(c);
 	return idx < 0 ? -idx : 0;
 }
 
