@@ -48,6 +48,7 @@ static struct {
 	unsigned int qos, keepalive, interval;
 	bool tls, tls_insecure, once;
 	const char *cafile, *capath, *cert, *key;
+	char broker[300];	/* "host:port", or the socket's path */
 } o = {
 	.host = "localhost", .prefix = "kamstrup",
 	.discovery = "homeassistant", .qos = 1, .keepalive = 60,
@@ -228,11 +229,11 @@ static void on_connect(struct mosquitto *mq, void *arg, int rc)
 		connack = rc;
 	pthread_mutex_unlock(&lock);
 	if (rc) {
-		util_err("broker %s:%u refused the connection: %s", o.host,
-			 o.port, mosquitto_connack_string(rc));
+		util_err("broker %s refused the connection: %s", o.broker,
+			 mosquitto_connack_string(rc));
 		return;
 	}
-	util_err("connected to %s:%u", o.host, o.port);
+	util_err("connected to %s", o.broker);
 	snprintf(t, sizeof(t), "%s/bridge/availability", o.prefix);
 	publish(t, "online", true);	/* counted: drain() waits for its ack too */
 	__atomic_store_n(&connected, 1, __ATOMIC_RELEASE);
@@ -246,8 +247,8 @@ static void on_disconnect(struct mosquitto *mq, void *arg, int rc)
 	(void)arg;
 	__atomic_store_n(&connected, 0, __ATOMIC_RELEASE);
 	if (rc && !stop)
-		util_err("connection to %s:%u lost: %s; reconnecting", o.host,
-			  o.port, mosquitto_strerror(rc));
+		util_err("connection to %s lost: %s; reconnecting", o.broker,
+			 mosquitto_strerror(rc));
 }
 
 static void on_publish(struct mosquitto *mq, void *arg, int mid)
@@ -504,6 +505,8 @@ static int parse_args(int argc, char **argv)
 		o.port = 0;
 	else if (!o.port)
 		o.port = o.tls ? 8883 : 1883;
+	snprintf(o.broker, sizeof(o.broker), o.port ? "%s:%u" : "%s", o.host,
+		 o.port);
 	if (o.password_file) {
 		FILE *f = fopen(o.password_file, "r");
 		size_t cap = 0;
@@ -642,7 +645,7 @@ static int connect_broker(void)
 	mosquitto_reconnect_delay_set(mosq, 1, 30, true);
 	r = mosquitto_connect(mosq, o.host, o.port, o.keepalive);
 	if (r) {
-		util_err("broker %s:%u: %s", o.host, o.port,
+		util_err("broker %s: %s", o.broker,
 			 r == MOSQ_ERR_ERRNO ? strerror(errno) :
 			 mosquitto_strerror(r));
 		return 1;
@@ -651,7 +654,7 @@ static int connect_broker(void)
 	for (end = now_ms() + 10000; connack < 0 && now_ms() < end;) {
 		r = mosquitto_loop(mosq, 100, 1);
 		if (r && r != MOSQ_ERR_NO_CONN && connack < 0) {
-			util_err("broker %s:%u: %s", o.host, o.port,
+			util_err("broker %s: %s", o.broker,
 				 r == MOSQ_ERR_ERRNO ? strerror(errno) :
 				 mosquitto_strerror(r));
 			return 1;
@@ -659,8 +662,8 @@ static int connect_broker(void)
 	}
 	if (connack) {
 		if (connack < 0)
-			util_err("broker %s:%u: no answer to CONNECT within 10 s",
-				 o.host, o.port);
+			util_err("broker %s: no answer to CONNECT within 10 s",
+				 o.broker);
 		return 1;	/* refused: on_connect said why */
 	}
 	r = mosquitto_loop_start(mosq);
