@@ -8,6 +8,58 @@
 
 #include "output.h"
 
+/* hex, decimal or a name of the core's register table */
+static int parse_register(const char *s, u16 *reg)
+{
+	unsigned long v;
+	int ret = util_parse_uint(s, 0xffff, &v);
+
+	if (ret != -EINVAL) {
+		*reg = v;
+		return ret;
+	}
+	for (v = 0; v <= 0xffff; v++) {
+		const char *name = kmpctl_reg_name(v);
+
+		if (name && util_loose_eq(s, name, strlen(name))) {
+			*reg = v;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Register ids from the command line, each once; 0 or an exit status */
+static int parse_registers(const char *cmd, int argc, char **argv, u16 *ids,
+			   unsigned int *np)
+{
+	unsigned int n = 0, i, j;
+	int ret;
+
+	if (!argc)
+		return util_usage("%s: no register given", cmd);
+	for (i = 0; i < (unsigned int)argc; i++) {
+		u16 reg;
+
+		ret = parse_register(argv[i], &reg);
+		if (ret == -ERANGE)
+			return util_usage("%s: register '%s' is beyond 0xffff",
+					  cmd, argv[i]);
+		if (ret)
+			return util_usage("%s: '%s' is not a register id (hex 0x003c, decimal or a name)",
+					  cmd, argv[i]);
+		for (j = 0; j < n && ids[j] != reg; j++)
+			;
+		if (j == n && n == KMPCTL_MAX_IDS)
+			return util_usage("%s: more than %d registers", cmd,
+					  KMPCTL_MAX_IDS);
+		if (j == n)	/* asked twice: read once */
+			ids[n++] = reg;
+	}
+	*np = n;
+	return 0;
+}
+
 /* The /dev/kmpN of the meter -d names (or of the only meter) */
 static int chardev_path(const struct kmpctl_opts *opts, char *path,
 			size_t size)
@@ -42,8 +94,7 @@ int kmpctl_cmd_reg(const struct kmpctl_opts *opts, int argc, char **argv)
 	unsigned int n = 0, i;
 	int ret, status = KMPCTL_EXIT_OK;
 
-	ret = kmpctl_parse_registers(opts->tty ? "read" : "reg", argc, argv,
-				     ids, &n);
+	ret = parse_registers(opts->tty ? "read" : "reg", argc, argv, ids, &n);
 	if (ret)
 		return ret;
 	if (!opts->tty) {

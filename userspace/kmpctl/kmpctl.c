@@ -6,7 +6,6 @@
  * is a cmd-*.c (kmpctl.h says who does what).  No test code: the tests
  * have their own programs.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,64 +38,6 @@ static const char usage_text[] =
 "IIOD_REMOTE=HOST in the environment makes the default context remote.\n"
 "Exit status: 0 every value read, 1 a value not read, no meter or a bad\n"
 "frame, 2 usage error.  See kmpctl(1).\n";
-
-const char *kmpctl_reg_name(u16 id)
-{
-	const struct kmp_register *r = kmp_register(id);
-
-	return r ? r->name : NULL;
-}
-
-/* hex, decimal or a name of the core's register table */
-static int parse_register(const char *s, u16 *reg)
-{
-	unsigned long v;
-	int ret = util_parse_uint(s, 0xffff, &v);
-
-	if (ret != -EINVAL) {
-		*reg = v;
-		return ret;
-	}
-	for (v = 0; v <= 0xffff; v++) {
-		const char *name = kmpctl_reg_name(v);
-
-		if (name && util_loose_eq(s, name, strlen(name))) {
-			*reg = v;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-int kmpctl_parse_registers(const char *cmd, int argc, char **argv, u16 *ids,
-			   unsigned int *np)
-{
-	unsigned int n = 0, i, j;
-	int ret;
-
-	if (!argc)
-		return util_usage("%s: no register given", cmd);
-	for (i = 0; i < (unsigned int)argc; i++) {
-		u16 reg;
-
-		ret = parse_register(argv[i], &reg);
-		if (ret == -ERANGE)
-			return util_usage("%s: register '%s' is beyond 0xffff",
-					  cmd, argv[i]);
-		if (ret)
-			return util_usage("%s: '%s' is not a register id (hex 0x003c, decimal or a name)",
-					  cmd, argv[i]);
-		for (j = 0; j < n && ids[j] != reg; j++)
-			;
-		if (j == n && n == KMPCTL_MAX_IDS)
-			return util_usage("%s: more than %d registers", cmd,
-					  KMPCTL_MAX_IDS);
-		if (j == n)	/* asked twice: read once */
-			ids[n++] = reg;
-	}
-	*np = n;
-	return 0;
-}
 
 static const struct {
 	const char *name;

@@ -157,15 +157,8 @@ int kmpctl_chan_set(struct kmpctl_chan *ch, const struct fx *raw);
 int kmpctl_chan_prepare(struct kmpctl_chan *ch, const char *dev_id);
 const char *kmpctl_errno_hint(int err);
 
-/* ---- kmpctl.c ---------------------------------------------------------------- */
+/* ---- the commands (cmd-*.c), called by kmpctl.c's main() ------------------ */
 
-/* Register ids from the command line, each once; 0 or an exit status */
-int kmpctl_parse_registers(const char *cmd, int argc, char **argv, u16 *ids,
-			   unsigned int *n);
-/* A register's name from the core's table, or NULL */
-const char *kmpctl_reg_name(u16 id);
-
-/* the commands */
 int kmpctl_cmd_list(const struct kmpctl_opts *opts, int argc, char **argv);
 int kmpctl_cmd_info(const struct kmpctl_opts *opts, int argc, char **argv);
 int kmpctl_cmd_read(const struct kmpctl_opts *opts, int argc, char **argv);

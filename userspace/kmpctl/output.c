@@ -210,6 +210,13 @@ void out_fields(FILE *f, enum kmpctl_format fmt, const struct out_rec *r)
 	}
 }
 
+const char *kmpctl_reg_name(u16 id)
+{
+	const struct kmp_register *r = kmp_register(id);
+
+	return r ? r->name : NULL;
+}
+
 const char *out_unit_name(unsigned int code, char *buf, size_t size)
 {
 	const struct kmp_unit *u = kmp_unit(code);

@@ -76,6 +76,8 @@ void out_pad(FILE *f, const char *s, int w, int gap);
 
 /* A register value as text: "1183.040 GJ", a time "20:02:43", "12345678" */
 void out_value_text(const struct kmp_value *v, char *buf, size_t size);
+/* A register's name from the core's table, or NULL */
+const char *kmpctl_reg_name(u16 id);
 /* The unit's name from the core's table; "unit N" beyond it */
 const char *out_unit_name(unsigned int code, char *buf, size_t size);
 /* A device attribute as a field (list, info); 1 after an error message */
