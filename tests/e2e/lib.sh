@@ -443,18 +443,25 @@ e2e_kmpctl() {
 	return 0
 }
 
-# e2e_kmp_mqtt OUTDIR: kmp-mqtt for arm64 (the MQTT bridge, libiio and
-# libmosquitto from the same private sysroot as kmpctl), for mqtt-guest.sh
-e2e_kmp_mqtt() {
-	local out=$1
+# e2e_cross_tool OUTDIR NAME: the project's Makefile rule for build/NAME,
+# built for the guest's architecture into OUTDIR/u and stripped into OUTDIR;
+# 1 (with a warning) if it does not build
+e2e_cross_tool() {
+	local out=$1 name=$2
 	if ! make -s -C "$E2E_ROOT" O_USER="$out/u" CC_USER=${E2E_CROSS}gcc \
-		"$out/u/kmp-mqtt" >"$out/kmp-mqtt.log" 2>&1; then
-		grep -E 'error|undefined' "$out/kmp-mqtt.log" | head -n 5 >&2
-		e2e_log "warning: kmp-mqtt does not cross-compile for arm64 (log: $out/kmp-mqtt.log); the guest goes without it"
+		"$out/u/$name" >"$out/$name.log" 2>&1; then
+		grep -E 'error|undefined' "$out/$name.log" | head -n 5 >&2
+		e2e_log "warning: $name does not cross-compile for $E2E_DEB_ARCH (log: $out/$name.log); the guest goes without it"
 		return 1
 	fi
-	cp "$out/u/kmp-mqtt" "$out/kmp-mqtt"
-	${E2E_CROSS}strip "$out/kmp-mqtt"
+	cp "$out/u/$name" "$out/$name"
+	${E2E_CROSS}strip "$out/$name"
+}
+
+# e2e_kmp_mqtt OUTDIR: kmp-mqtt (the MQTT bridge, libiio and libmosquitto
+# from the same private sysroot as kmpctl), for mqtt-guest.sh
+e2e_kmp_mqtt() {
+	e2e_cross_tool "$1" kmp-mqtt
 }
 
 # The patches of the guest kernel: the IIO volume types on 7.2 (and kernels
@@ -474,23 +481,13 @@ e2e_kpatches() { # e2e_kpatches VERSION: prints --patch options
 	esac
 }
 
-# e2e_ioctl_test OUTDIR: tests/tools/kmp-ioctl-test for arm64 (the ioctl of
-# /dev/kmpN with bad and good arguments), with the project's Makefile rule
+# e2e_ioctl_test OUTDIR: tests/tools/kmp-ioctl-test (the ioctl of /dev/kmpN
+# with bad and good arguments); with E2E_DEBUG=1 also tests/debug/kmp-stress,
+# which the debug checks cannot do without
 e2e_ioctl_test() {
-	local out=$1
-	if ! make -s -C "$E2E_ROOT" O_USER="$out/u" CC_USER=${E2E_CROSS}gcc \
-		"$out/u/kmp-ioctl-test" >"$out/ioctl-test.log" 2>&1; then
-		grep -E 'error|undefined' "$out/ioctl-test.log" | head -n 5 >&2
-		e2e_log "warning: kmp-ioctl-test does not cross-compile for arm64 (log: $out/ioctl-test.log); the guest goes without it"
-		return 1
-	fi
-	cp "$out/u/kmp-ioctl-test" "$out/kmp-ioctl-test"
-	${E2E_CROSS}strip "$out/kmp-ioctl-test"
+	e2e_cross_tool "$1" kmp-ioctl-test || return 1
 	[ "$E2E_DEBUG" = 1 ] || return 0
-	make -s -C "$E2E_ROOT" O_USER="$out/u" CC_USER=${E2E_CROSS}gcc \
-		"$out/u/kmp-stress" >>"$out/ioctl-test.log" 2>&1 ||
-		e2e_die "kmp-stress does not cross-compile for arm64 (log: $out/ioctl-test.log)"
-	cp "$out/u/kmp-stress" "$out/kmp-stress"
+	e2e_cross_tool "$1" kmp-stress || e2e_die "kmp-stress does not cross-compile (--debug needs it)"
 }
 
 # e2e_prepare VERSION: sets E2E_KBUILD, E2E_IMAGE, E2E_BASE, E2E_DTB,
