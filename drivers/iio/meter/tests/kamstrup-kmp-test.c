@@ -1253,21 +1253,34 @@ static int kmp_reader_thread(void *data)
 	return 0;
 }
 
+/*
+ * Starts a reader thread whose request reaches the meter, which keeps its
+ * reply: with a turnaround this long, only the test can end the wait.
+ */
+static struct task_struct *kmp_reader_held(struct kunit *test,
+					   struct kmp_reader *r,
+					   const char *name)
+{
+	struct task_struct *task;
+
+	init_completion(&r->done);
+	r->f->m->turnaround_ms = 60000;
+	kmp_fake_script(r->f, KMP_FAKE_HOLD, 1);
+	task = kthread_run(kmp_reader_thread, r, name);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&r->f->held, 10 * HZ),
+			0UL);
+	return task;
+}
+
 /* A reader killed during a refresh of two requests: the second is not sent */
 static void kmp_drv_test_killed_read(struct kunit *test)
 {
 	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_ten_node,
 					    kmp_fake_ten_children);
 	struct kmp_reader r = { .f = f };
-	struct task_struct *task;
 
-	init_completion(&r.done);
-	f->m->turnaround_ms = 60000;
-	kmp_fake_script(f, KMP_FAKE_HOLD, 1);
-	task = kthread_run(kmp_reader_thread, &r, "kmp-kunit-killed");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
-	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&f->held, 10 * HZ), 0UL);
-	send_sig(SIGKILL, task, 1);
+	send_sig(SIGKILL, kmp_reader_held(test, &r, "kmp-kunit-killed"), 1);
 	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&r.done, 10 * HZ), 0UL);
 	KUNIT_EXPECT_EQ(test, r.ret, -EINTR);
 	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
@@ -1283,16 +1296,9 @@ static void kmp_drv_test_remove_during_read(struct kunit *test)
 {
 	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
 	struct kmp_reader r = { .f = f };
-	struct task_struct *task;
 
-	init_completion(&r.done);
-	/* A turnaround long enough that only the removal can end the wait */
-	f->m->turnaround_ms = 60000;
-	kmp_fake_script(f, KMP_FAKE_HOLD, 1);
-	task = kthread_run(kmp_reader_thread, &r, "kmp-kunit-reader");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
-	/* The request reached the meter, which keeps its reply */
-	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&f->held, 10 * HZ), 0UL);
+	/* Only the removal can end the wait */
+	kmp_reader_held(test, &r, "kmp-kunit-reader");
 	device_release_driver(&f->serdev->dev);
 	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&r.done, 10 * HZ), 0UL);
 	KUNIT_EXPECT_EQ(test, r.ret, -ENODEV);
