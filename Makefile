@@ -4,7 +4,7 @@
 #
 #   make                 module for the running kernel (KDIR=... for another;
 #                        the same as make -C KDIR M=$PWD)
-#   make userspace       kmpctl, kmp-sim and the userspace test binaries
+#   make userspace       kmpctl, kmp-sim, kmp-decode and the test binaries
 #   make check           every test suite; ends with "N passed, N failed"
 #   make check-full      and Debian's kernel packages with the DKMS module
 #   make patches         the upstream series against Linux 7.2 in
@@ -24,7 +24,7 @@ CLANG ?= clang
 
 # The protocol core, built unchanged in userspace with stand-ins for the
 # kernel headers it includes (userspace/include); the meter's side of the
-# protocol (reply builders, request decoding) for kmp-sim, kmpctl decode,
+# protocol (reply builders, request decoding) for kmp-sim, kmp-decode,
 # the tests and the fuzzer.
 CORE_SRC := drivers/iio/meter/kmp.c
 CORE_HDR := drivers/iio/meter/kmp.h $(wildcard userspace/include/*/*.h)
@@ -60,7 +60,7 @@ help:
 		sed 's/^# \{0,1\}//'
 
 userspace: $(O_USER)/kmpctl $(O_USER)/kmp-mqtt $(O_USER)/kmp-sim \
-	$(O_USER)/kmp-unit-tests $(O_USER)/kmp-ioctl-test
+	$(O_USER)/kmp-decode $(O_USER)/kmp-unit-tests $(O_USER)/kmp-ioctl-test
 
 $(O_USER):
 	mkdir -p $@
@@ -89,13 +89,23 @@ endif
 $(USER_SYSROOT)/.done: userspace/kmpctl/fetch-sysroot
 	userspace/kmpctl/fetch-sysroot $(USER_ARCH) $(USER_SYSROOT)
 
-# kmpctl decode reads requests with the meter side's kmp_decode_request()
+# kmpctl: the core and libiio; nothing of the tests (not kmp-meter.c)
 $(O_USER)/kmpctl: $(KMPCTL_SRC) $(KMPCTL_HDR) $(CORE_SRC) $(CORE_HDR) \
-		$(METER_SRC) $(METER_HDR) $(USER_SYSROOT_DEP) | $(O_USER)
+		$(USER_SYSROOT_DEP) | $(O_USER)
 	$(CC_USER) $(USER_CPPFLAGS) $(USER_CFLAGS) \
 		$$($(USER_PC) --cflags libiio) -o $@ $(KMPCTL_SRC) \
-		$(CORE_SRC) $(METER_SRC) $(USER_LINK) \
-		$$($(USER_PC) --libs libiio) -pthread
+		$(CORE_SRC) $(USER_LINK) $$($(USER_PC) --libs libiio) -pthread
+
+# kmp-decode: KMP frames explained, a developer's tool (not packaged: it
+# reads requests with the meter side's kmp_decode_request()); registers
+# print through kmpctl's output.c, without libiio
+KMPDECODE_SRC := userspace/kmp-decode/kmp-decode.c \
+	$(addprefix userspace/kmpctl/,output.c util.c)
+$(O_USER)/kmp-decode: $(KMPDECODE_SRC) $(addprefix userspace/kmpctl/,output.h \
+		util.h) $(CORE_SRC) $(CORE_HDR) $(METER_SRC) $(METER_HDR) \
+		| $(O_USER)
+	$(CC_USER) $(USER_CPPFLAGS) -Iuserspace/kmpctl $(USER_CFLAGS) -o $@ \
+		$(KMPDECODE_SRC) $(CORE_SRC) $(METER_SRC)
 
 # kmp-mqtt: the MQTT / Home Assistant bridge, on kmpctl's tty and libiio
 # layers and libmosquitto

@@ -309,14 +309,52 @@ e2e_base_initramfs() {
 
 # ---- devicetree ----------------------------------------------------------------
 
-# The meter: the binding's (dt-bindings/iio/meter/kam,multical-403.yaml)
-# compatible, speed and label; no channel nodes: the seven default channels
-E2E_LABEL="e2e heat meter"
+# The meter (E2E_MODEL, tests/e2e/run --model): its compatible, the
+# simulator's profile, the channel@<reg> nodes (none: the model's default
+# channels) and the guest's checks
+#   403  kam,multical-403 (the binding's, dt-bindings/iio/meter/kam,multical-403.yaml),
+#        no channel nodes: the seven standard channels; guest/checks
+#   603  kam,multical-603 + kam,multical-403, the seven standard registers
+#        and T3, pressure 1 and 2, cooling energy E3, volume V2 as channel
+#        nodes; guest/checks-model
+#   382  kam,382 (Kamstrup 382 electricity meter), no channel nodes: its
+#        13 default channels; guest/checks-model
+E2E_MODEL=${E2E_MODEL:-403}
+E2E_MODEL_REGS=
+case "$E2E_MODEL" in
+403) E2E_COMPAT='"kam,multical-403"'
+     E2E_LABEL="e2e heat meter"
+     E2E_MODEL_PROFILE=multical403 ;;
+603) E2E_COMPAT='"kam,multical-603", "kam,multical-403"'
+     E2E_LABEL="e2e heat meter"
+     E2E_MODEL_REGS="0x3c 0x50 0x56 0x57 0x59 0x4a 0x44 0x58 0x5b 0x5c 0x3f 0x45"
+     E2E_MODEL_PROFILE=multical603 ;;
+382) E2E_COMPAT='"kam,382"'
+     E2E_LABEL="e2e electricity meter"
+     E2E_MODEL_PROFILE=kamstrup382 ;;
+*) e2e_die "unknown meter model '$E2E_MODEL' (403, 603, 382)" ;;
+esac
+E2E_PROFILE=${E2E_PROFILE:-$E2E_ROOT/userspace/kmp-sim/$E2E_MODEL_PROFILE.profile}
+[ "$E2E_MODEL" = 403 ] || E2E_CHECKS=${E2E_CHECKS:-$E2E_DIR/guest/checks-model}
+# the compatible as the guest reads it from of_node/compatible (tr '\0' ' ')
+E2E_COMPAT_GUEST="$(echo "$E2E_COMPAT" | sed 's/", "/ /g; s/"//g') "
 E2E_METER_NODE='meter {
-		compatible = "kam,multical-403";
+		compatible = '"$E2E_COMPAT"';
 		current-speed = <1200>;
-		label = "'"$E2E_LABEL"'";
-	};'
+		label = "'"$E2E_LABEL"'";'
+if [ -n "$E2E_MODEL_REGS" ]; then
+	E2E_METER_NODE="$E2E_METER_NODE
+		#address-cells = <1>;
+		#size-cells = <0>;"
+	for _r in $E2E_MODEL_REGS; do
+		E2E_METER_NODE="$E2E_METER_NODE
+		channel@$(printf %x "$_r") {
+			reg = <$_r>;
+		};"
+	done
+fi
+E2E_METER_NODE="$E2E_METER_NODE
+	};"
 
 # Prints the path of the cached DTB: QEMU's own, with the meter node.
 e2e_dtb() {
@@ -341,7 +379,7 @@ e2e_dtb() {
 		inpl && /^\t\};/ { print "\t\t" node; inpl = 0 }
 		/^\t\tstdout-path = / { next }
 		{ print }' "$tmp/virt.dts" >"$tmp/meter.dts"
-	grep -q 'kam,multical-403' "$tmp/meter.dts" || e2e_die "could not add the meter node"
+	grep -qF "compatible = $E2E_COMPAT;" "$tmp/meter.dts" || e2e_die "could not add the meter node"
 	dtc -q -I dts -O dtb -o "$tmp/meter.dtb" "$tmp/meter.dts" || e2e_die "dtc -I dts failed"
 	mkdir -p "$E2E_CACHE"
 	mv "$tmp/meter.dtb" "$out"
@@ -861,7 +899,8 @@ e2e_overlay() {
 	# the expected values: volume and flow as the kernel names them
 	local fb=() p
 	[ "$E2E_IIO_VOLUME" = yes ] || fb=(--fallback)
-	"$E2E_DIR/expected" "${fb[@]}" "$E2E_PROFILE" >"$o/e2e/expected" || e2e_die "bad profile $E2E_PROFILE"
+	"$E2E_DIR/expected" "${fb[@]}" --model "$E2E_MODEL" --regs "$E2E_MODEL_REGS" "$E2E_PROFILE" \
+		>"$o/e2e/expected" || e2e_die "bad profile $E2E_PROFILE"
 	for p in "$E2E_DIR"/profiles/*.profile; do
 		[ -f "$p" ] || continue
 		"$E2E_DIR/expected" "${fb[@]}" "$p" >"$o/e2e/expected.$(basename "$p" .profile)" ||
@@ -890,6 +929,11 @@ e2e_overlay() {
 		echo "E2E_KPATCHES='$E2E_KPATCHES'"
 		echo "E2E_IIO_VOLUME='$E2E_IIO_VOLUME'"
 		[ "$E2E_MACHINE" = virt ] && echo "E2E_LABEL='$E2E_LABEL'"
+		# the meter model, its compatible as of_node shows it, its
+		# channel nodes (empty: the model's default channels)
+		echo "E2E_MODEL='$E2E_MODEL'"
+		echo "E2E_COMPAT='$E2E_COMPAT_GUEST'"
+		echo "E2E_MODEL_REGS='$E2E_MODEL_REGS'"
 		if [ "$E2E_MACHINE" != virt ]; then
 			echo "E2E_MACHINE='$E2E_MACHINE'"
 			# the requests ride on the console (none for --shell: a person types there)

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "output.h"
+#include "kmpctl.h"
 
 /* A JSON number as RFC 8259 writes it: -?(0|[1-9][0-9]*)(.[0-9]+)? */
 static bool json_number(const char *s)

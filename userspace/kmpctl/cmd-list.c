@@ -3,7 +3,7 @@
  * kmpctl list: the meters of a context, one row each: IIO device, name,
  * label, serial number, character device.
  */
-#include "output.h"
+#include "kmpctl.h"
 
 int kmpctl_cmd_list(const struct kmpctl_opts *opts, int argc, char **argv)
 {

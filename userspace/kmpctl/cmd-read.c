@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output.h"
+#include "kmpctl.h"
 
 /* A channel reading as a record */
 static void chan_rec(struct out_rec *r, const char *dev_id,

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "output.h"
+#include "kmpctl.h"
 
 /* hex, decimal or a name of the core's register table */
 static int parse_register(const char *s, u16 *reg)
@@ -116,7 +116,7 @@ int kmpctl_cmd_reg(const struct kmpctl_opts *opts, int argc, char **argv)
 		return KMPCTL_EXIT_FAIL;
 	}
 	for (i = 0; i < n; i++)
-		out_result(&rows[i], &res[i]);
+		out_result(&rows[i], res[i].reg, res[i].err, &res[i].val);
 	out_table(stdout, opts->format, rows, n, false);
 	fflush(stdout);
 	for (i = 0; i < n; i++) {

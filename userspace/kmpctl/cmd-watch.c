@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "output.h"
+#include "kmpctl.h"
 
 #define SCAN_COL	14	/* text columns: at least this wide */
 #define SCAN_TIME_COL	30

@@ -18,12 +18,10 @@ static const char usage_text[] =
 "usage: kmpctl [OPTIONS] list | read [CHANNEL...] | reg REG... | info\n"
 "       kmpctl [OPTIONS] watch [-i SECONDS] [-n COUNT] [CHANNEL...]\n"
 "       kmpctl --tty DEV [OPTIONS] read REG... | info\n"
-"       kmpctl [--json|--csv] decode HEX...\n"
 "Through the kamstrup-kmp driver: list the meters; read channels in SI\n"
 "units (CHANNEL: energy, temp1, ... or a label); reg: any register (REG:\n"
 "0x003c, 60 or heat-energy) through /dev/kmpN; info; watch the IIO buffer.\n"
 "--tty DEV (a USB IR head): read registers, info (type, serial number).\n"
-"decode explains KMP frames (e.g. 80 3f 10 01 00 3c b2 5f 0d).\n"
 "Options (also after the command):\n"
 "  -d, --device DEV  the meter: iio:deviceN, N, name, label or /dev/kmpN\n"
 "  -u, --uri URI     libiio context: ip:HOST (iiod), local: (default)\n"
@@ -46,7 +44,6 @@ static const struct {
 	bool iio;	/* -d/-u apply */
 	bool watch;	/* -i/-n apply */
 } commands[] = {
-	{ "decode", kmpctl_cmd_decode, false, false, false },
 	{ "list", kmpctl_cmd_list, false, true, false },
 	{ "read", kmpctl_cmd_read, true, true, false },
 	{ "reg", kmpctl_cmd_reg, true, true, false },
@@ -149,20 +146,6 @@ static int handle_opt(int c, char **argv, struct kmpctl_opts *o)
 	}
 }
 
-#define SHORT_OPTS ":u:d:i:n:vhV"
-
-/* Options of the command line (@plus: up to the command), or an exit status */
-static int parse_opts(int argc, char **argv, bool plus, struct kmpctl_opts *o)
-{
-	int c, ret;
-
-	while ((c = getopt_long(argc, argv, plus ? "+" SHORT_OPTS : SHORT_OPTS,
-				long_opts, NULL)) != -1)
-		if ((ret = handle_opt(c, argv, o)) >= 0)
-			return ret;
-	return -1;
-}
-
 int main(int argc, char **argv)
 {
 	struct kmpctl_opts o = {
@@ -170,13 +153,14 @@ int main(int argc, char **argv)
 		.turnaround_ms = 300, .retries = 2,
 	};
 	unsigned int i;
-	int ret, cargc;
-	char **cargv;
+	int c, ret;
 
 	opterr = 0;
-	/* "+": options end at the command, so hex bytes are never options */
-	if ((ret = parse_opts(argc, argv, true, &o)) >= 0)
-		return ret;
+	/* Options anywhere, before or after the command */
+	while ((c = getopt_long(argc, argv, ":u:d:i:n:vhV", long_opts,
+				NULL)) != -1)
+		if ((ret = handle_opt(c, argv, &o)) >= 0)
+			return ret;
 	if (optind >= argc) {
 		fputs(usage_text, stderr);
 		return KMPCTL_EXIT_USAGE;
@@ -186,22 +170,6 @@ int main(int argc, char **argv)
 			break;
 	if (i == ARRAY_SIZE(commands))
 		return util_usage("unknown command '%s'", argv[optind]);
-	cargc = argc - optind;
-	cargv = argv + optind;
-	if (commands[i].fn == kmpctl_cmd_decode) {
-		/* Hex bytes are never options: only these two */
-		for (cargc--, cargv++; cargc && (!strcmp(cargv[0], "--json") ||
-						 !strcmp(cargv[0], "--csv"));
-		     cargc--, cargv++)
-			o.format = cargv[0][2] == 'j' ? KMPCTL_FMT_JSON :
-							KMPCTL_FMT_CSV;
-	} else {
-		optind = 0;	/* options after the command, anywhere */
-		if ((ret = parse_opts(cargc, cargv, false, &o)) >= 0)
-			return ret;
-		cargc -= optind;
-		cargv += optind;
-	}
 	if (o.tty && !commands[i].tty)
 		return util_usage("%s: --tty does not apply (it reads registers directly: read, reg, info)",
 				  commands[i].name);
@@ -214,5 +182,5 @@ int main(int argc, char **argv)
 	if ((o.interval || o.count) && !commands[i].watch)
 		return util_usage("%s: -i and -n apply to watch only",
 				  commands[i].name);
-	return commands[i].fn(&o, cargc, cargv);
+	return commands[i].fn(&o, argc - optind - 1, argv + optind + 1);
 }

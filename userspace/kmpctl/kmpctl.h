@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "kmp.h"
+#include "output.h"
 #include "util.h"
 
 /* Exit statuses */
@@ -28,12 +29,6 @@
 
 /* Most register ids one command line may ask for */
 #define KMPCTL_MAX_IDS		256
-
-enum kmpctl_format {
-	KMPCTL_FMT_TEXT,
-	KMPCTL_FMT_JSON,
-	KMPCTL_FMT_CSV,
-};
 
 struct kmpctl_opts {
 	const char *tty;		/* --tty DEV, NULL if not given */
@@ -143,6 +138,11 @@ int kmpctl_ctx_meter(const struct kmpctl_opts *o, struct kmpctl_ctx *c);
 /* A device attribute, whitespace trimmed: 0 or -errno */
 int kmpctl_dev_attr(const struct kmpctl_ctx *c, unsigned int i,
 		    const char *attr, char *buf, size_t size);
+/* ... as a field (list, info, in cmd-info.c); 1 after an error message */
+int kmpctl_attr_field(struct out_rec *r, const struct kmpctl_ctx *c,
+		      unsigned int i, const char *attr, const char *key,
+		      const char *ekey, const char *title, bool optional,
+		      bool show_error);
 /*
  * The channels @argv names (ids or labels), or all input channels but the
  * timestamp (scan elements only: @scan_only); their scale and offset
@@ -164,6 +164,5 @@ int kmpctl_cmd_info(const struct kmpctl_opts *opts, int argc, char **argv);
 int kmpctl_cmd_read(const struct kmpctl_opts *opts, int argc, char **argv);
 int kmpctl_cmd_reg(const struct kmpctl_opts *opts, int argc, char **argv);
 int kmpctl_cmd_watch(const struct kmpctl_opts *opts, int argc, char **argv);
-int kmpctl_cmd_decode(const struct kmpctl_opts *opts, int argc, char **argv);
 
 #endif /* _KMPCTL_H */

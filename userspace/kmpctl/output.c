@@ -273,29 +273,26 @@ void out_value_text(const struct kmp_value *v, char *buf, size_t size)
 	snprintf(buf, size, *unit ? "%s %s" : "%s", num, unit);
 }
 
-void out_result(struct out_rec *r, const struct kmpctl_result *res)
+void out_result(struct out_rec *r, u16 reg, int err, const struct kmp_value *v)
 {
-	const struct kmp_value *v = &res->val;
-	const char *name = kmpctl_reg_name(res->reg);
-	const char *status = !res->err ? "ok" :
-			     res->err == -ENODATA ? "absent" : "error";
+	const char *name = kmpctl_reg_name(reg);
+	const char *status = !err ? "ok" : err == -ENODATA ? "absent" : "error";
 	char num[KMP_VALUE_STR_MAX], ubuf[16], text[KMP_VALUE_STR_MAX + 32];
-	enum out_kind k = res->err ? OUT_NONE : OUT_NUM;
-	enum out_kind ks = res->err ? OUT_NONE : OUT_STR;
+	enum out_kind k = err ? OUT_NONE : OUT_NUM;
+	enum out_kind ks = err ? OUT_NONE : OUT_STR;
 
-	if (res->err || kmp_value_to_string(v, num, sizeof(num)) < 0)
+	if (err || kmp_value_to_string(v, num, sizeof(num)) < 0)
 		num[0] = 0;
-	if (!res->err)
+	if (!err)
 		out_value_text(v, text, sizeof(text));
-	else if (res->err == -ENODATA)
+	else if (err == -ENODATA)
 		snprintf(text, sizeof(text), "absent");
 	else
-		snprintf(text, sizeof(text), "error: %s",
-			 util_strerror(res->err));
+		snprintf(text, sizeof(text), "error: %s", util_strerror(err));
 	r->n = 0;
-	out_add(r, "register", NULL, OUT_NUM, OUT_J, "%u", res->reg);
-	out_add(r, "id", NULL, OUT_STR, OUT_J | OUT_T, "0x%04x", res->reg);
-	out_add(r, "register", NULL, OUT_STR, OUT_C, "0x%04x", res->reg);
+	out_add(r, "register", NULL, OUT_NUM, OUT_J, "%u", reg);
+	out_add(r, "id", NULL, OUT_STR, OUT_J | OUT_T, "0x%04x", reg);
+	out_add(r, "register", NULL, OUT_STR, OUT_C, "0x%04x", reg);
 	out_add(r, "name", NULL, name ? OUT_STR : OUT_NULL, OUT_ALL, "%s", name);
 	out_add(r, "status", NULL, OUT_STR, OUT_J | OUT_C, "%s", status);
 	out_add(r, "text", NULL, OUT_STR, OUT_T, "%s", text);
@@ -314,7 +311,7 @@ void out_result(struct out_rec *r, const struct kmpctl_result *res)
 		kmp_value_exponent(v));
 	out_add(r, "mantissa", NULL, k, OUT_J, "%llu",
 		(unsigned long long)v->mantissa);
-	out_add(r, "error", NULL, res->err && res->err != -ENODATA ?
+	out_add(r, "error", NULL, err && err != -ENODATA ?
 		OUT_STR : OUT_NONE, OUT_J | OUT_C, "%s",
-		util_strerror(res->err));
+		util_strerror(err));
 }

@@ -5,14 +5,23 @@
  * A command turns what it read into records, once: each a list of fields
  * (key, title, value as text, what kind of JSON value it is, and which
  * formats show it).  output.c prints records as aligned text, JSON or CSV
- * and knows nothing of meters.
+ * and knows nothing of meters but the core's tables (register names,
+ * units).  kmp-decode prints its registers with it too: it includes
+ * nothing of kmpctl but util.h.
  */
 #ifndef _KMPCTL_OUTPUT_H
 #define _KMPCTL_OUTPUT_H
 
 #include <stdio.h>
 
-#include "kmpctl.h"
+#include "kmp.h"
+#include "util.h"
+
+enum kmpctl_format {
+	KMPCTL_FMT_TEXT,
+	KMPCTL_FMT_JSON,
+	KMPCTL_FMT_CSV,
+};
 
 #define OUT_MAX_FIELDS	16
 
@@ -80,12 +89,10 @@ void out_value_text(const struct kmp_value *v, char *buf, size_t size);
 const char *kmpctl_reg_name(u16 id);
 /* The unit's name from the core's table; "unit N" beyond it */
 const char *out_unit_name(unsigned int code, char *buf, size_t size);
-/* A device attribute as a field (list, info); 1 after an error message */
-int kmpctl_attr_field(struct out_rec *r, const struct kmpctl_ctx *c,
-		      unsigned int i, const char *attr, const char *key,
-		      const char *ekey, const char *title, bool optional,
-		      bool show_error);
-/* A register result as a record (reg, --tty read, decode --csv) */
-void out_result(struct out_rec *r, const struct kmpctl_result *res);
+/*
+ * A register's outcome as a record (reg, --tty read, kmp-decode): @v when
+ * @err is 0, else absent (-ENODATA) or the error
+ */
+void out_result(struct out_rec *r, u16 reg, int err, const struct kmp_value *v);
 
 #endif /* _KMPCTL_OUTPUT_H */

@@ -20,6 +20,11 @@
 #   ok / not_ok / skip NAME [DETAIL]   report; `summary` prints the counts
 #   check NAME DETAIL 'CONDITION'      ok or not ok
 #   report STATUS NAME DETAIL          ok if STATUS is 0
+# and for the check scripts (tests/e2e/guest/checks, checks-model):
+#   si_of C, exact_mul RAW SCALE, strerror ENAME
+#   take_s0, delta FIELD               simulator counters since take_s0
+#   read_all FILE... / got F / got_ok F   read sysfs files of the device
+#   expect_channel C                   a channel against /e2e/expected
 
 D=/sys/bus/iio/devices/iio:device0
 [ -f /e2e/config ] && . /e2e/config
@@ -144,4 +149,112 @@ summary() {
 		done
 	fi
 	echo "guest: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+}
+
+# ---- for the check scripts ----------------------------------------------------
+
+# si_of CHANNEL: IIO's unit of raw * scale of a channel, and its factor to
+# SI (for the reports); volume and flow also under their fallback names
+# (in_count<register>: 68, 69 volume, 74, 75 flow)
+si_of() {
+	case "$1" in
+	in_energy*) echo "J 1" ;;
+	in_power*) echo "W 0.001" ;;
+	in_temp*-temp*) echo "K 0.001" ;;
+	in_temp*) echo "°C 0.001" ;;
+	in_volumeflow*|in_count74|in_count75) echo "l/h 1" ;;
+	in_volume*|in_count*) echo "l 1" ;;
+	in_voltage*) echo "V 0.001" ;;
+	in_current*) echo "A 0.001" ;;
+	in_pressure*) echo "kPa 1" ;;
+	esac
+}
+# exact_mul RAW SCALE: raw x scale as an exact decimal, shortest form
+# (1875560000 x 0.001000 = 1875560): no floating point
+exact_mul() {
+	awk -v r="$1" -v s="$2" 'BEGIN {
+		neg = sub(/^-/, "", r); f = 0
+		if (i = index(s, ".")) { f = length(s) - i; s = substr(s, 1, i - 1) substr(s, i + 1) }
+		sub(/^0+/, "", s); sub(/^0+/, "", r)
+		if (s == "" || r == "") { print "0"; exit }
+		# r x s, digit by digit (s is small)
+		c = 0; p = ""
+		for (i = length(r); i >= 1; i--) {
+			x = substr(r, i, 1) * s + c; p = (x % 10) p; c = int(x / 10)
+		}
+		while (c > 0) { p = (c % 10) p; c = int(c / 10) }
+		while (f > 0 && substr(p, length(p)) == "0") { p = substr(p, 1, length(p) - 1); f-- }
+		while (length(p) <= f) p = "0" p
+		if (f > 0) p = substr(p, 1, length(p) - f) "." substr(p, length(p) - f + 1)
+		print (neg ? "-" : "") p
+	}'
+}
+strerror() {
+	case "$1" in
+	ENODATA) echo "No data available" ;;
+	EPROTO) echo "Protocol error" ;;
+	ERANGE) echo "Numerical result out of range" ;;
+	ETIMEDOUT) echo "Connection timed out" ;;
+	EBADMSG) echo "Bad message" ;;
+	ENODEV) echo "No such device" ;;
+	EINVAL) echo "Invalid argument" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# stats_delta FIELD: FIELD now minus FIELD in the snapshot S0 (take_s0)
+take_s0() { sim_stats; S0=$SIM_STATS; }
+delta() {
+	local a b
+	b=$(sim "$1")
+	a=$(SIM_STATS=$S0; sim "$1")
+	echo $((b - a))
+}
+
+# read_all FILE...: reads them one after the other into /tmp/all
+# ("FILE ok VALUE" or "FILE err MESSAGE"); READ_ALL_MS is the time taken
+read_all() {
+	local t0 f v
+	t0=$(now_ms)
+	: >/tmp/all
+	for f in "$@"; do
+		if v=$(cat "$D/$f" 2>/tmp/e); then
+			echo "$f ok $v" >>/tmp/all
+		else
+			echo "$f err $(sed 's/^cat: //; s/^read error: //' /tmp/e)" >>/tmp/all
+		fi
+	done
+	LAST_READ_MS=$(now_ms)
+	READ_ALL_MS=$((LAST_READ_MS - t0))
+}
+got() { sed -n "s/^$1 \(ok\|err\) //p" /tmp/all; }
+got_ok() { grep -q "^$1 ok " /tmp/all; }
+
+# expect_channel C: the channel's raw, scale and label in /tmp/all against
+# the expected ones, and raw x scale (exact) against the profile's value in
+# the channel's IIO unit; sets WHY to what differs, DETAIL to a description
+expect_channel() {
+	local c=$1 raw scale label er es el ev si prod
+	raw=$(got "${c}_raw"); scale=$(got "${c}_scale"); label=$(got "${c}_label")
+	er=$(exp "${c}_raw"); es=$(exp "${c}_scale"); el=$(exp "${c}_label")
+	ev=$(exp "${c}_value")
+	WHY=
+	case "$er" in
+	E*) got_ok "${c}_raw" && WHY="$WHY raw '$raw', expected $(strerror "$er");"
+	    [ "$raw" = "$(strerror "$er")" ] || WHY="$WHY raw error '$raw', expected '$(strerror "$er")';" ;;
+	*) { got_ok "${c}_raw" && [ "$raw" = "$er" ]; } || WHY="$WHY raw '$raw', expected '$er';" ;;
+	esac
+	{ got_ok "${c}_scale" && [ "$scale" = "$es" ]; } || WHY="$WHY scale '$scale', expected '$es';"
+	[ "$label" = "$el" ] || WHY="$WHY label '$label', expected '$el';"
+	if got_ok "${c}_raw" && got_ok "${c}_scale"; then
+		prod=$(exact_mul "$raw" "$scale")
+		[ -z "$ev" ] || [ "$prod $(echo "$ev" | cut -d' ' -f2-)" = "$ev" ] ||
+			WHY="$WHY raw x scale = $prod, the profile says $ev ($(exp "${c}_meter"));"
+		set -- $(si_of "$c")
+		si=$(awk -v r="$raw" -v s="$scale" -v f="$2" 'BEGIN { printf "%.10g", r * s * f }')
+		DETAIL="raw $raw × scale $scale = $prod $(echo "$ev" | cut -d' ' -f2-) = $si $1, exactly the meter's $(exp "${c}_meter") ($el)"
+	else
+		DETAIL="raw '$raw', scale '$scale' ($el)"
+	fi
+	[ -z "$WHY" ]
 }

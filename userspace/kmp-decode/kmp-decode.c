@@ -1,23 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * kmpctl decode HEX...: explain KMP frames given as hex bytes.
+ * kmp-decode HEX...: explain KMP frames given as hex bytes, a developer's
+ * tool (captured traffic, a frame from a bug report).
  *
- *   kmpctl decode 80 3f 10 01 00 3c b2 5f 0d
- *   kmpctl decode 403f10005625024214f569dc0d
+ *   kmp-decode 80 3f 10 01 00 3c b2 5f 0d
+ *   kmp-decode --json 403f10005625024214f569dc0d
  *
  * The bytes go through the core's receive parser as the driver and --tty
  * feed it: bytes before a start byte are skipped, a frame broken off by a
  * start byte is dropped and the parser resyncs there.  Each frame is
  * decoded once (the core's decoders; for requests the meter side's
  * kmp_decode_request()), then printed as text, JSON or CSV.  Any CID is
- * shown: decoding sends nothing.
+ * shown: decoding sends nothing.  Registers print as the records of
+ * kmpctl reg (kmpctl's output.c), so both tools show a value alike.
+ *
+ * It links the meter's side of the protocol (kmp-meter.c, from the tests)
+ * for requests: it is built in the tree and not installed.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kmp-meter.h"
 #include "output.h"
+
+#define EXIT_USAGE		2
+#define KMP_DECODE_VERSION	"0.2"
 
 #define DECODE_MAX_BYTES	4096
 #define DECODE_MAX_ENTRIES	32	/* a KMP_RX_MAX body holds at most 17 */
@@ -83,17 +93,17 @@ static int parse_hex(int argc, char **argv, u8 *out, size_t max)
 				len -= 2;
 			}
 			if (strspn(tok, "0123456789abcdefABCDEF") < len) {
-				util_err("decode: '%.*s' is not hex",
+				util_err("'%.*s' is not hex",
 					 (int)(s - tok), tok);
 				return -1;
 			}
 			if (!len || (len % 2 && len != 1)) {
-				util_err("decode: '%.*s': odd number of hex digits",
+				util_err("'%.*s': odd number of hex digits",
 					 (int)(s - tok), tok);
 				return -1;
 			}
 			if (n + (len + 1) / 2 > max) {
-				util_err("decode: more than %zu bytes", max);
+				util_err("more than %zu bytes", max);
 				return -1;
 			}
 			for (k = 0; k < len; k += 2)
@@ -178,10 +188,10 @@ static void decode_fields(struct dframe *d)
 		break;
 	}
 	if (d->err && d->request && fr->cid != KMP_CID_GET_REGISTER)
-		util_err("decode: %s request carries %zu data bytes, expected none",
+		util_err("%s request carries %zu data bytes, expected none",
 			 cid_name(fr->cid), fr->len);
 	else if (d->err)
-		util_err("decode: malformed %s %s: %s", cid_name(fr->cid),
+		util_err("malformed %s %s: %s", cid_name(fr->cid),
 			 d->request ? "request" : "reply", util_strerror(d->err));
 }
 
@@ -254,7 +264,6 @@ static void text_frame(FILE *f, const struct dframe *d)
 static void json_frame(FILE *f, const struct dframe *d)
 {
 	const struct kmp_frame *fr = &d->frame;
-	struct kmpctl_result r = { 0 };
 	struct out_rec rec;
 	unsigned int i;
 
@@ -281,9 +290,7 @@ static void json_frame(FILE *f, const struct dframe *d)
 				fprintf(f, "%u", d->regs[i]);
 				continue;
 			}
-			r.reg = d->vals[i].reg;
-			r.val = d->vals[i];
-			out_result(&rec, &r);
+			out_result(&rec, d->vals[i].reg, 0, &d->vals[i]);
 			out_json_rec(f, &rec);
 		}
 		fputs("]", f);
@@ -309,7 +316,6 @@ static void json_frame(FILE *f, const struct dframe *d)
 /* CSV holds register values only */
 static void csv_frame(FILE *f, const struct dframe *d)
 {
-	struct kmpctl_result r = { 0 };
 	struct out_rec rec;
 	unsigned int i;
 
@@ -317,14 +323,12 @@ static void csv_frame(FILE *f, const struct dframe *d)
 	    d->frame.cid != KMP_CID_GET_REGISTER)
 		return;
 	for (i = 0; i < d->n; i++) {
-		r.reg = d->vals[i].reg;
-		r.val = d->vals[i];
-		out_result(&rec, &r);
+		out_result(&rec, d->vals[i].reg, 0, &d->vals[i]);
 		out_csv_rec(f, &rec, false);
 	}
 }
 
-int kmpctl_cmd_decode(const struct kmpctl_opts *opts, int argc, char **argv)
+static int decode(enum kmpctl_format fmt, int argc, char **argv)
 {
 	static u8 bytes[DECODE_MAX_BYTES];
 	static struct dframe d;
@@ -332,14 +336,13 @@ int kmpctl_cmd_decode(const struct kmpctl_opts *opts, int argc, char **argv)
 	int n, bad = 0, frames = 0, good = 0, lost = 0;
 
 	n = parse_hex(argc, argv, bytes, sizeof(bytes));
-	if (n <= 0) {
-		if (!n)
-			util_err("decode: no bytes given");
-		return KMPCTL_EXIT_USAGE;
-	}
-	if (opts->format == KMPCTL_FMT_JSON)
+	if (!n)
+		return util_usage("no bytes given");
+	if (n < 0)
+		return EXIT_USAGE;
+	if (fmt == KMPCTL_FMT_JSON)
 		fputs("[", stdout);
-	else if (opts->format == KMPCTL_FMT_CSV)
+	else if (fmt == KMPCTL_FMT_CSV)
 		fputs("register,name,status,value,unit,unit_code,mantissa,exponent,error\n",
 		      stdout);
 
@@ -354,32 +357,32 @@ int kmpctl_cmd_decode(const struct kmpctl_opts *opts, int argc, char **argv)
 		d.start = bytes[i];
 		d.request = d.start == KMP_START_REQUEST;
 		if (d.start != KMP_ACK && !parse_frame(bytes + i, n - i, &d)) {
-			util_err("decode: frame at byte %zu: incomplete, no stop byte 0x0d",
+			util_err("frame at byte %zu: incomplete, no stop byte 0x0d",
 				 i);
 			lost++;
 			break;
 		}
 		if (d.dropped) {
 			/* as the parser does: noise, resync at the next start */
-			util_err("decode: bytes %zu..%zu dropped: %s", i,
+			util_err("bytes %zu..%zu dropped: %s", i,
 				 i + d.wire_len - 1, d.error);
 			lost++;
 			continue;
 		}
 		if (d.error)
-			util_err("decode: frame at byte %zu: %s", i, d.error);
+			util_err("frame at byte %zu: %s", i, d.error);
 		else if (d.start != KMP_ACK)
 			decode_fields(&d);
 		if (frames++)
-			fputs(opts->format == KMPCTL_FMT_JSON ? ",\n " :
-			      opts->format == KMPCTL_FMT_TEXT ? "\n" : "", stdout);
-		if (d.start == KMP_ACK && opts->format == KMPCTL_FMT_JSON)
+			fputs(fmt == KMPCTL_FMT_JSON ? ",\n " :
+			      fmt == KMPCTL_FMT_TEXT ? "\n" : "", stdout);
+		if (d.start == KMP_ACK && fmt == KMPCTL_FMT_JSON)
 			fprintf(stdout, "{\"offset\": %zu, \"direction\": \"ack\"}", i);
-		else if (d.start == KMP_ACK && opts->format == KMPCTL_FMT_TEXT)
+		else if (d.start == KMP_ACK && fmt == KMPCTL_FMT_TEXT)
 			fputs("direction  ack (0x06)\n", stdout);
-		else if (opts->format == KMPCTL_FMT_JSON)
+		else if (fmt == KMPCTL_FMT_JSON)
 			json_frame(stdout, &d);
-		else if (opts->format == KMPCTL_FMT_CSV)
+		else if (fmt == KMPCTL_FMT_CSV)
 			csv_frame(stdout, &d);
 		else
 			text_frame(stdout, &d);
@@ -387,13 +390,56 @@ int kmpctl_cmd_decode(const struct kmpctl_opts *opts, int argc, char **argv)
 		bad |= !!d.err;		/* a good frame whose fields do not decode */
 		good += !d.error && !d.err;
 	}
-	if (opts->format == KMPCTL_FMT_JSON)
+	if (fmt == KMPCTL_FMT_JSON)
 		fputs("]\n", stdout);
 	if (skipped)
-		util_err("decode: %zu byte%s outside frames skipped", skipped,
+		util_err("%zu byte%s outside frames skipped", skipped,
 			 skipped == 1 ? "" : "s");
 	if (!frames && !lost)
-		util_err("decode: no frame found (no start byte 0x80, 0x40 or 0x06)");
+		util_err("no frame found (no start byte 0x80, 0x40 or 0x06)");
 	/* What the parser recovers counts; dropped noise alone does not */
-	return bad || !good ? KMPCTL_EXIT_FAIL : KMPCTL_EXIT_OK;
+	return bad || !good ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static const char usage_text[] =
+"usage: kmp-decode [--json|--csv] HEX...\n"
+"Explains KMP frames given as hex bytes, separate or in one string, with or\n"
+"without spaces, colons or 0x (e.g. 80 3f 10 01 00 3c b2 5f 0d): direction,\n"
+"address, command, CRC, registers, units and values.  Options come before\n"
+"the bytes: --json, --csv (register values only), -h, --help; -V, --version.\n"
+"Exit status: 0 a frame decoded, 1 none or a malformed one, 2 usage error.\n"
+"See kmp-decode(1).\n";
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "csv", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum kmpctl_format fmt = KMPCTL_FMT_TEXT;
+	int c;
+
+	util_prog = "kmp-decode";
+	opterr = 0;
+	/* "+": options end at the first byte, so bytes are never options */
+	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+		case 'c':
+			fmt = c == 'j' ? KMPCTL_FMT_JSON : KMPCTL_FMT_CSV;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_SUCCESS;
+		case 'V':
+			puts("kmp-decode " KMP_DECODE_VERSION);
+			return EXIT_SUCCESS;
+		default:
+			return util_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	return decode(fmt, argc - optind, argv + optind);
 }
