@@ -9,39 +9,24 @@
 
 #include "kmpctl.h"
 
-/* A JSON number as RFC 8259 writes it: -?(0|[1-9][0-9]*)(.[0-9]+)? */
-static bool json_number(const char *s)
-{
-	s += *s == '-';
-	if (*s == '0')
-		s++;
-	else if (*s >= '1' && *s <= '9')
-		s += strspn(s, "0123456789");
-	else
-		return false;
-	if (*s == '.') {
-		if (!strspn(++s, "0123456789"))
-			return false;
-		s += strspn(s, "0123456789");
-	}
-	return !*s;
-}
-
 int kmpctl_attr_field(struct out_rec *r, const struct kmpctl_ctx *c,
 		      unsigned int i, const char *attr, const char *key,
 		      const char *ekey, const char *title, bool optional,
 		      bool show_error)
 {
-	char val[128];
+	char val[128], num[64];
 	int ret = kmpctl_dev_attr(c, i, attr, val, sizeof(val));
+	struct fx x;
 
 	if (ret == -ENOENT && optional) {
 		out_add(r, key, title, OUT_NULL, OUT_ALL, NULL);
 		return 0;
 	}
-	if (!ret) {
-		out_add(r, key, title, json_number(val) ? OUT_NUM : OUT_STR,
-			OUT_ALL, "%s", val);
+	if (!ret) {	/* a decimal number in its shortest form: a JSON number */
+		if (!fx_parse(val, &x) && fx_format(&x, num, sizeof(num)) >= 0)
+			out_add(r, key, title, OUT_NUM, OUT_ALL, "%s", num);
+		else
+			out_add(r, key, title, OUT_STR, OUT_ALL, "%s", val);
 		out_add(r, ekey, NULL, OUT_NONE, OUT_J, NULL);
 		return 0;
 	}
