@@ -318,9 +318,11 @@ e2e_base_initramfs() {
 #        and T3, pressure 1 and 2, cooling energy E3, volume V2 as channel
 #        nodes; guest/checks-model
 #   382  kam,382 (Kamstrup 382 electricity meter), no channel nodes: its
-#        13 default channels; guest/checks-model
+#        13 default channels; its optical port runs at 9600 baud (the
+#        node's current-speed, kmp-sim --baud); guest/checks-model
 E2E_MODEL=${E2E_MODEL:-403}
 E2E_MODEL_REGS=
+E2E_SPEED=1200
 case "$E2E_MODEL" in
 403) E2E_COMPAT='"kam,multical-403"'
      E2E_LABEL="e2e heat meter"
@@ -331,6 +333,7 @@ case "$E2E_MODEL" in
      E2E_MODEL_PROFILE=multical603 ;;
 382) E2E_COMPAT='"kam,382"'
      E2E_LABEL="e2e electricity meter"
+     E2E_SPEED=9600
      E2E_MODEL_PROFILE=kamstrup382 ;;
 *) e2e_die "unknown meter model '$E2E_MODEL' (403, 603, 382)" ;;
 esac
@@ -340,7 +343,7 @@ E2E_PROFILE=${E2E_PROFILE:-$E2E_ROOT/userspace/kmp-sim/$E2E_MODEL_PROFILE.profil
 E2E_COMPAT_GUEST="$(echo "$E2E_COMPAT" | sed 's/", "/ /g; s/"//g') "
 E2E_METER_NODE='meter {
 		compatible = '"$E2E_COMPAT"';
-		current-speed = <1200>;
+		current-speed = <'"$E2E_SPEED"'>;
 		label = "'"$E2E_LABEL"'";'
 if [ -n "$E2E_MODEL_REGS" ]; then
 	E2E_METER_NODE="$E2E_METER_NODE
@@ -772,7 +775,10 @@ e2e_meter_start() {
 	if [ -n "$E2E_METER_CMD" ]; then
 		bash -c "$E2E_METER_CMD $(printf '%q' "$E2E_SOCK")" >"$E2E_METER_LOG" 2>&1 &
 	else
-		"$E2E_SIM" --listen "$E2E_SOCK" --stats "$E2E_TMP/stats" -v "$@" "$profile" \
+		# the model's line speed (1200, kmp-sim's default, is not spelt out)
+		local baud=()
+		[ "$E2E_SPEED" = 1200 ] || baud=(--baud "$E2E_SPEED")
+		"$E2E_SIM" --listen "$E2E_SOCK" --stats "$E2E_TMP/stats" -v "${baud[@]}" "$@" "$profile" \
 			>"$E2E_METER_LOG" 2>&1 &
 	fi
 	E2E_METER_PID=$!
