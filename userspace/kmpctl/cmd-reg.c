@@ -8,27 +8,6 @@
 
 #include "kmpctl.h"
 
-/* hex, decimal or a name of the core's register table */
-static int parse_register(const char *s, u16 *reg)
-{
-	unsigned long v;
-	int ret = util_parse_uint(s, 0xffff, &v);
-
-	if (ret != -EINVAL) {
-		*reg = v;
-		return ret;
-	}
-	for (v = 0; v <= 0xffff; v++) {
-		const char *name = kmpctl_reg_name(v);
-
-		if (name && util_loose_eq(s, name, strlen(name))) {
-			*reg = v;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 /* Register ids from the command line, each once; 0 or an exit status */
 static int parse_registers(const char *cmd, int argc, char **argv, u16 *ids,
 			   unsigned int *np)
@@ -41,7 +20,7 @@ static int parse_registers(const char *cmd, int argc, char **argv, u16 *ids,
 	for (i = 0; i < (unsigned int)argc; i++) {
 		u16 reg;
 
-		ret = parse_register(argv[i], &reg);
+		ret = util_parse_register(argv[i], &reg);
 		if (ret == -ERANGE)
 			return util_usage("%s: register '%s' is beyond 0xffff",
 					  cmd, argv[i]);

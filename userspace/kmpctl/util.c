@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kmp.h"
 #include "util.h"
 
 const char *util_prog = "kmpctl";
@@ -64,6 +65,26 @@ int util_parse_uint(const char *s, unsigned long max, unsigned long *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+int util_parse_register(const char *s, uint16_t *reg)
+{
+	unsigned long v;
+	int ret = util_parse_uint(s, 0xffff, &v);
+
+	if (ret != -EINVAL) {
+		*reg = v;
+		return ret;
+	}
+	for (v = 0; v <= 0xffff; v++) {
+		const struct kmp_register *r = kmp_register(v);
+
+		if (r && util_loose_eq(s, r->name, strlen(r->name))) {
+			*reg = v;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 static char loose(char c)

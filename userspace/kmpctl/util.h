@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * kmpctl's leaf helpers: messages, parsing of numbers and names, exact
- * decimals.  Used by kmpctl and kmp-mqtt; includes nothing of either.
+ * decimals.  Used by kmpctl and kmp-mqtt; includes nothing of either (util.c
+ * only the core, for register names).
  */
 #ifndef _KMPCTL_UTIL_H
 #define _KMPCTL_UTIL_H
@@ -26,6 +27,8 @@ const char *util_strerror(int err);
 
 /* Unsigned number, hex with 0x, else decimal, the whole string; 0/-errno */
 int util_parse_uint(const char *s, unsigned long max, unsigned long *out);
+/* A register: hex, decimal or a name of the core's table; -ERANGE, -EINVAL */
+int util_parse_register(const char *s, uint16_t *reg);
 /* "heat-energy", "Heat_Energy" match "heat energy" (the first @blen bytes of @b) */
 bool util_loose_eq(const char *a, const char *b, size_t blen);
 /* Trailing whitespace removed */

@@ -332,19 +332,11 @@ static bool topic_ok(const char *s)
 
 static int add_register(const char *s)
 {
-	unsigned long v;
 	unsigned int i;
+	u16 v;
 
-	if (util_parse_uint(s, 0xffff, &v)) {
-		for (v = 0; v <= 0xffff; v++) {
-			const struct kmp_register *r = kmp_register(v);
-
-			if (r && util_loose_eq(s, r->name, strlen(r->name)))
-				break;
-		}
-		if (v > 0xffff)
-			return util_usage("--register: '%s' is not a register id (hex 0x003c, decimal or a name)", s);
-	}
+	if (util_parse_register(s, &v))
+		return util_usage("--register: '%s' is not a register id (hex 0x003c, decimal or a name)", s);
 	for (i = 0; i < src.nregs && src.regs[i] != v; i++)
 		;
 	if (i == src.nregs && src.nregs < MQ_MAX_SENSORS)
