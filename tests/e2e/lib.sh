@@ -912,16 +912,6 @@ e2e_overlay() {
 		"$E2E_DIR/expected" "${fb[@]}" "$p" >"$o/e2e/expected.$(basename "$p" .profile)" ||
 			e2e_die "bad profile $p"
 	done
-	# what kmpctl decode gives on the host, for the arm64 build to match
-	local i=0 frame
-	for frame in "80 3f 10 01 00 3c b2 5f 0d" "40 3f 10 00 56 25 02 42 14 f5 69 dc 0d" \
-		"80 3f 10 07 00 3c 00 50 00 56 00 57 00 59 00 4a 00 44 ff fe 0d"; do
-		i=$((i + 1))
-		echo "$frame" >"$o/e2e/kmpctl-decode.$i.args"
-		# shellcheck disable=SC2086
-		[ -x "$E2E_ROOT/build/kmpctl" ] &&
-			"$E2E_ROOT/build/kmpctl" decode $frame >"$o/e2e/kmpctl-decode.$i.out" 2>&1
-	done
 	if [ "$script" = shell ]; then
 		: >"$o/e2e/shell"
 	else
