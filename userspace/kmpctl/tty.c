@@ -18,7 +18,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kmpctl.h"
@@ -61,14 +60,6 @@ bool kmpctl_tty_baud_ok(unsigned int baud)
 	return tty_speed(baud) != 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int tty_setup(int fd, unsigned int baud)
 {
 	speed_t speed = tty_speed(baud);
@@ -98,7 +89,7 @@ static int tty_wait(int fd, short ev, long long deadline, short *revents)
 	int r;
 
 	do {
-		left = deadline - now_ms();
+		left = deadline - util_now_ms();
 		if (left <= 0)
 			return 0;
 		r = poll(&p, 1, left);
@@ -144,7 +135,7 @@ static int tty_attempt(struct tty_transport *tt, const u8 *req, size_t len,
 		       u8 cid, long long timeout, struct tty_reply *rep)
 {
 	const struct kmpctl_opts *o = tt->opts;
-	long long start = now_ms(), deadline = start + timeout;
+	long long start = util_now_ms(), deadline = start + timeout;
 	struct kmp_frame frame;
 	struct kmp_rx rx;
 	int bad = 0, ret;
@@ -181,13 +172,13 @@ static int tty_attempt(struct tty_transport *tt, const u8 *req, size_t len,
 				bad = -EBADMSG;
 				util_dbg("%s: dropped a bad frame: %s",
 					 tt->t.name, util_strerror(ret));
-				if (deadline > now_ms() + o->turnaround_ms)
-					deadline = now_ms() + o->turnaround_ms;
+				if (deadline > util_now_ms() + o->turnaround_ms)
+					deadline = util_now_ms() + o->turnaround_ms;
 			} else if (ret == KMP_RX_COMPLETE) {
 				kmp_rx_frame(&rx, &frame);
 				if (frame.addr == o->addr && frame.cid == cid) {
 					util_dbg("%s: reply after %lld ms (%u bytes discarded before it)",
-						 tt->t.name, now_ms() - start,
+						 tt->t.name, util_now_ms() - start,
 						 rx.discarded);
 					return tty_decode(&frame, rep);
 				}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kmp.h"
 #include "util.h"
@@ -46,6 +47,14 @@ int util_usage(const char *fmt, ...)
 const char *util_strerror(int err)
 {
 	return strerror(err < 0 ? -err : err);
+}
+
+long long util_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int util_parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -177,7 +186,8 @@ static int laddsub(const uint32_t *a, const uint32_t *b, uint32_t *r, bool sub)
 	return t ? -ERANGE : 0;
 }
 
-int fx_mul10(struct fx *x, int k)
+/* m = m * 10^k (nothing for k <= 0); -ERANGE on overflow */
+static int fx_mul10(struct fx *x, int k)
 {
 	while (k-- > 0)
 		if (lmul_small(x->m, 10, 0))

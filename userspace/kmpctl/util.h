@@ -24,6 +24,8 @@ void util_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: the message, a hint to --help; returns 2 */
 int util_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *util_strerror(int err);
+/* CLOCK_MONOTONIC in ms */
+long long util_now_ms(void);
 
 /* Unsigned number, hex with 0x, else decimal, the whole string; 0/-errno */
 int util_parse_uint(const char *s, unsigned long max, unsigned long *out);
@@ -51,8 +53,6 @@ struct fx {
 int fx_parse(const char *s, struct fx *x);
 void fx_from_int(long long v, struct fx *x);
 void fx_from_u64(uint64_t mag, bool neg, int e, struct fx *x);
-/* m = m * 10^k (k > 0), -ERANGE on overflow */
-int fx_mul10(struct fx *x, int k);
 /* r = a + b, r = a * b; -ERANGE on overflow */
 int fx_add(const struct fx *a, const struct fx *b, struct fx *r);
 int fx_mul(const struct fx *a, const struct fx *b, struct fx *r);

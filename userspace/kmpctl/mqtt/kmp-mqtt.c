@@ -31,7 +31,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kmp-mqtt.h"
@@ -528,19 +527,11 @@ static void on_signal(int sig)
 	poke();
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sleeps until @deadline, a wake-up or a signal */
 static void wait_until(long long deadline)
 {
 	struct pollfd p = { .fd = wake[0], .events = POLLIN };
-	long long left = deadline - now_ms();
+	long long left = deadline - util_now_ms();
 	char buf[64];
 
 	if (left > 0 && poll(&p, 1, left) > 0)
@@ -589,15 +580,15 @@ static void read_and_publish(struct mq_meter *m)
 /* Waits (5 s at most) until the broker acknowledged what was sent */
 static void drain(void)
 {
-	long long end = now_ms() + 5000;
+	long long end = util_now_ms() + 5000;
 	bool done = false;
 
-	while (!done && now_ms() < end) {
+	while (!done && util_now_ms() < end) {
 		pthread_mutex_lock(&lock);
 		done = !o.qos || acked >= sent;
 		pthread_mutex_unlock(&lock);
 		if (!done)
-			wait_until(now_ms() + 50);
+			wait_until(util_now_ms() + 50);
 	}
 }
 
@@ -643,7 +634,7 @@ static int connect_broker(void)
 		return 1;
 	}
 	/* the broker's answer before anything else: credentials */
-	for (end = now_ms() + 10000; connack < 0 && now_ms() < end;) {
+	for (end = util_now_ms() + 10000; connack < 0 && util_now_ms() < end;) {
 		r = mosquitto_loop(mosq, 100, 1);
 		if (r && r != MOSQ_ERR_NO_CONN && connack < 0) {
 			util_err("broker %s: %s", o.broker,
@@ -708,17 +699,17 @@ int main(int argc, char **argv)
 	if (ret)
 		goto out;
 
-	for (next = now_ms(); !stop;) {
+	for (next = util_now_ms(); !stop;) {
 		if (__atomic_exchange_n(&announce, 0, __ATOMIC_ACQ_REL))
 			for (i = 0; i < src.n; i++)
 				if (src.m[i].identified)
 					announce_meter(&src.m[i]);
-		if (now_ms() >= next) {
+		if (util_now_ms() >= next) {
 			for (i = 0; i < src.n && !stop; i++)
 				read_and_publish(&src.m[i]);
 			next += o.interval * 1000LL;
-			if (next < now_ms())
-				next = now_ms() + o.interval * 1000LL;
+			if (next < util_now_ms())
+				next = util_now_ms() + o.interval * 1000LL;
 			if (o.once) {
 				for (i = 0; i < src.n; i++)
 					ret |= !src.m[i].available;
