@@ -10,7 +10,8 @@
 #   make patches         the upstream series against Linux 7.2 in
 #                        build/patches (scripts/make-patches --out DIR)
 #   make demo            the whole thing working, no hardware needed
-#   make demo-shell      the demo's QEMU guest, at a shell
+#                        (METER=603 or METER=382: another simulated meter)
+#   make demo-shell      the demo's QEMU guest, at a shell (METER= too)
 #   make bench           read times against the line-rate limit
 #   make fuzz            the protocol fuzzer (FUZZ_SECONDS=..., corpus kept)
 #   make soak SCANS=N    N scans against a meter with random faults (about
@@ -177,12 +178,13 @@ PATCHES_OUT ?= $(O_USER)/patches
 patches:
 	./scripts/make-patches --out $(PATCHES_OUT)
 
+# METER=403 (default), 603 (MULTICAL 603) or 382 (Kamstrup 382)
 demo:
-	./scripts/demo
+	./scripts/demo $(if $(METER),--meter $(METER))
 
 # the demo's guest, left at an interactive shell (exit powers it off)
 demo-shell:
-	./scripts/demo --shell
+	./scripts/demo --shell $(if $(METER),--meter $(METER))
 
 # the driver's read time against the line-rate limit and one-per-request
 bench:
