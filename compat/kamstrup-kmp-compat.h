@@ -113,6 +113,17 @@ static inline int kmp_compat_push_with_ts(struct iio_dev *indio_dev,
 #define iio_push_to_buffers_with_ts kmp_compat_push_with_ts
 #endif
 
+#ifdef KMP_COMPAT_NO_DEVICE_IS_COMPATIBLE
+static inline bool kmp_compat_device_is_compatible(const struct device *dev,
+						   const char *compat)
+{
+	return fwnode_property_match_string(dev_fwnode(dev), "compatible",
+					    compat) >= 0;
+}
+
+#define device_is_compatible kmp_compat_device_is_compatible
+#endif
+
 /* Typed allocation (7.0): a macro where it exists */
 #ifndef kzalloc_obj
 #define kzalloc_obj(p, gfp) kzalloc(sizeof(p), gfp)

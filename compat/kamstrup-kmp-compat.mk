@@ -33,6 +33,10 @@ endif
 ifneq ($(call kmp-has,include/linux/property.h,bool fwnode_name_eq.const),y)
 kmp-compat-flags += -DKMP_COMPAT_NO_FWNODE_NAME_EQ
 endif
+# device_is_compatible() (6.2)
+ifneq ($(call kmp-has,include/linux/property.h,bool device_is_compatible.const),y)
+kmp-compat-flags += -DKMP_COMPAT_NO_DEVICE_IS_COMPATIBLE
+endif
 # serdev_controller_alloc() with the host device (6.10; KUnit tests only)
 ifneq ($(call kmp-has,include/linux/serdev.h,serdev_controller_alloc.struct device .host),y)
 kmp-compat-flags += -DKMP_COMPAT_SERDEV_ALLOC_NO_HOST

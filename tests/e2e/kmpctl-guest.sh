@@ -214,7 +214,7 @@ start "reg 0x3c 0x3ec 0x1234: present, present, absent (exit 1)"
 run reg 0x3c 0x3ec 0x1234
 want_rc 1
 want_out "0x003c heat energy 1183.040 GJ
-0x03ec - 43817 h
+0x03ec hour counter 43817 h
 0x1234 - absent"
 want_err "kmpctl: /dev/kmp0: register 0x1234: no data (absent in meter)"
 finish
@@ -229,10 +229,10 @@ want_out "0x003c heat energy 1183.040 GJ
 0x0059 temperature difference 15.65 K
 0x004a flow 130 l/h
 0x0044 volume 1875.56 m3
-0x03ec - 43817 h
-0x0063 - 0
+0x03ec hour counter 43817 h
+0x0063 info code 0
 0x03e9 - 12345678
-0x03ea - 20:02:43"
+0x03ea clock 20:02:43"
 want_no_err
 finish
 

@@ -46,7 +46,6 @@
 
 #include "kamstrup-kmp.h"
 
-#define KMP_DEFAULT_BAUD	1200
 /* sampling_frequency: default 1/60 Hz (a read a minute), at most 1 Hz */
 #define KMP_DEFAULT_PERIOD_MS	60000
 #define KMP_MIN_PERIOD_MS	1000
@@ -84,17 +83,30 @@ static const struct kmp_iio_type kmp_iio_types[] = {
  * @name: the IIO device's name
  * @regs: its channels when the devicetree names none
  * @nregs: their number
+ * @info: its IIO info: the device attributes it has
+ * @speeds: the baud rates of its optical port, the default first; 0 ends
  */
 struct kmp_model {
 	const char *name;
 	const u16 *regs;
 	unsigned int nregs;
+	const struct iio_info *info;
+	u32 speeds[3];
 };
 
 /* The seven quantities of the ESPHome kamstrup_kmp component */
 static const u16 kmp_heat_meter_regs[] = {
 	KMP_REG_HEAT_ENERGY, KMP_REG_POWER, KMP_REG_TEMP1, KMP_REG_TEMP2,
 	KMP_REG_TEMP_DIFF, KMP_REG_FLOW, KMP_REG_VOLUME,
+};
+
+/* A three-phase electricity meter: energy and power both ways, each phase */
+static const u16 kmp_382_regs[] = {
+	KMP_REG_ENERGY_IN, KMP_REG_ENERGY_OUT, KMP_REG_POWER_IN,
+	KMP_REG_POWER_OUT, KMP_REG_VOLTAGE_L1, KMP_REG_VOLTAGE_L2,
+	KMP_REG_VOLTAGE_L3, KMP_REG_CURRENT_L1, KMP_REG_CURRENT_L2,
+	KMP_REG_CURRENT_L3, KMP_REG_POWER_IN_L1, KMP_REG_POWER_IN_L2,
+	KMP_REG_POWER_IN_L3,
 };
 
 static const struct kmp_iio_type *kmp_chan_iio(const struct kmp_channel *c)
@@ -346,6 +358,59 @@ static ssize_t serialnumber_show(struct device *dev,
 
 static DEVICE_ATTR_RO(serialnumber);
 
+/* A heat meter's info code (its fault flags): a whole number, no unit */
+static int kmp_info_code_value(const struct kmp_value *val, u32 *code)
+{
+	const struct kmp_unit *unit = kmp_unit(val->unit);
+
+	if (!val->present)
+		return val->error ?: -ENODATA;
+	if (!unit || unit->quantity != KMP_QTY_NONE ||
+	    kmp_value_negative(val) || kmp_value_exponent(val) ||
+	    val->mantissa > U32_MAX)
+		return -EBADMSG;
+	*code = val->mantissa;
+	return 0;
+}
+
+/* The info code, asked for when the last answer is older than the cache */
+static int kmp_get_info_code(struct kmp_meter *m)
+{
+	static const u16 reg = KMP_REG_INFO_CODE;
+	struct kmp_value val;
+	int ret;
+
+	lockdep_assert_held(&m->lock);
+	if (m->info_valid && time_before(jiffies, m->info_expires))
+		return m->info_err;
+	ret = kmp_read_registers(m, &reg, 1, &val);
+	if (!ret)
+		ret = kmp_info_code_value(&val, &m->info_code);
+	if (kmp_cacheable(ret)) {
+		m->info_valid = true;
+		m->info_err = ret;
+		m->info_expires = jiffies + msecs_to_jiffies(KMP_CACHE_MS);
+	}
+	return ret;
+}
+
+static ssize_t info_code_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	struct kmp_meter *m = iio_priv(dev_to_iio_dev(dev));
+	int ret;
+
+	if (mutex_lock_killable(&m->lock))
+		return -EINTR;
+	ret = kmp_get_info_code(m);
+	if (!ret)
+		ret = sysfs_emit(buf, "0x%04x\n", m->info_code);
+	mutex_unlock(&m->lock);
+	return ret;
+}
+
+static DEVICE_ATTR_RO(info_code);
+
 static struct attribute *kmp_attrs[] = {
 	&dev_attr_serialnumber.attr,
 	NULL
@@ -355,12 +420,30 @@ static const struct attribute_group kmp_attr_group = {
 	.attrs = kmp_attrs,
 };
 
+static struct attribute *kmp_heat_attrs[] = {
+	&dev_attr_serialnumber.attr,
+	&dev_attr_info_code.attr,
+	NULL
+};
+
+static const struct attribute_group kmp_heat_attr_group = {
+	.attrs = kmp_heat_attrs,
+};
+
 static const struct iio_info kmp_info = {
 	.read_raw = kmp_read_raw,
 	.write_raw = kmp_write_raw,
 	.write_raw_get_fmt = kmp_write_raw_get_fmt,
 	.read_label = kmp_read_label,
 	.attrs = &kmp_attr_group,
+};
+
+static const struct iio_info kmp_heat_info = {
+	.read_raw = kmp_read_raw,
+	.write_raw = kmp_write_raw,
+	.write_raw_get_fmt = kmp_write_raw_get_fmt,
+	.read_label = kmp_read_label,
+	.attrs = &kmp_heat_attr_group,
 };
 
 /* Buffered mode: a scan every period_ms, for as long as the buffer is on */
@@ -441,15 +524,24 @@ static int kmp_add_channel(struct kmp_meter *m, struct iio_chan_spec *chan,
 	unsigned int i;
 
 	reg = id <= U16_MAX ? kmp_register(id) : NULL;
-	if (!reg)
+	if (!reg || reg->quantity == KMP_QTY_NONE)
 		return dev_err_probe(dev, -EINVAL,
 				     "register 0x%04x has no channel type (read it through the register device)\n",
 				     id);
-	for (i = 0; i < m->nchans; i++)
-		if (m->chans[i].reg == reg)
+	for (i = 0; i < m->nchans; i++) {
+		const struct kmp_register *r = m->chans[i].reg;
+
+		if (r == reg)
 			return dev_err_probe(dev, -EINVAL,
 					     "register 0x%04x configured twice\n",
 					     id);
+		/* A register and its high-resolution twin: one channel */
+		if (r->quantity == reg->quantity && r->index == reg->index &&
+		    r->index2 == reg->index2)
+			return dev_err_probe(dev, -EINVAL,
+					     "registers 0x%04x and 0x%04x are the same quantity (%s): configure one\n",
+					     r->id, id, reg->name);
+	}
 	if (m->nchans == KMP_MAX_CHANNELS)
 		return dev_err_probe(dev, -EINVAL, "more than %d channels\n",
 				     KMP_MAX_CHANNELS);
@@ -561,6 +653,24 @@ static void kmp_hello(struct kmp_meter *m)
 }
 
 static const struct kmp_model kmp_multical_403;
+static const struct of_device_id kmp_of_match[];
+
+/*
+ * The model of the devicetree match; a firmware node without match data (a
+ * software node) names it by its compatible property, or is a MULTICAL 403.
+ */
+static const struct kmp_model *kmp_get_model(struct device *dev)
+{
+	const struct kmp_model *model = device_get_match_data(dev);
+	const struct of_device_id *id;
+
+	if (model)
+		return model;
+	for (id = kmp_of_match; id->compatible[0]; id++)
+		if (device_is_compatible(dev, id->compatible))
+			return id->data;
+	return &kmp_multical_403;
+}
 
 static int kmp_probe(struct serdev_device *serdev)
 {
@@ -569,11 +679,11 @@ static int kmp_probe(struct serdev_device *serdev)
 	struct iio_chan_spec *channels;
 	struct iio_dev *indio_dev;
 	struct kmp_meter *m;
-	u32 baud = KMP_DEFAULT_BAUD;
+	unsigned int i;
+	u32 baud;
 	int ret;
 
-	/* Without match data (a software node), the MULTICAL 403 it falls back to */
-	model = device_get_match_data(dev) ?: &kmp_multical_403;
+	model = kmp_get_model(dev);
 	indio_dev = devm_iio_device_alloc(dev, sizeof(*m));
 	if (!indio_dev)
 		return -ENOMEM;
@@ -587,15 +697,19 @@ static int kmp_probe(struct serdev_device *serdev)
 	mutex_init(&m->lock);
 	INIT_DELAYED_WORK(&m->poll_work, kmp_poll);
 
+	baud = model->speeds[0];
 	if (device_property_present(dev, "current-speed")) {
 		ret = device_property_read_u32(dev, "current-speed", &baud);
 		if (ret)
 			return dev_err_probe(dev, ret, "bad current-speed\n");
 	}
-	if (baud != 1200 && baud != 2400)
+	for (i = 0; i < ARRAY_SIZE(model->speeds) && model->speeds[i]; i++)
+		if (baud == model->speeds[i])
+			break;
+	if (i == ARRAY_SIZE(model->speeds) || !model->speeds[i])
 		return dev_err_probe(dev, -EINVAL,
-				     "current-speed %u: the optical port runs at 1200 or 2400 baud\n",
-				     baud);
+				     "current-speed %u: not a speed of the %s's optical port\n",
+				     baud, model->name);
 
 	ret = kmp_parse_channels(m, model, &channels);
 	if (ret)
@@ -610,7 +724,7 @@ static int kmp_probe(struct serdev_device *serdev)
 		return ret;
 
 	indio_dev->name = model->name;
-	indio_dev->info = &kmp_info;
+	indio_dev->info = model->info;
 	indio_dev->modes = INDIO_DIRECT_MODE;
 	indio_dev->channels = channels;
 	indio_dev->num_channels = m->nchans + 1;
@@ -643,21 +757,37 @@ static const struct kmp_model kmp_multical_402 = {
 	.name = "multical-402",
 	.regs = kmp_heat_meter_regs,
 	.nregs = ARRAY_SIZE(kmp_heat_meter_regs),
+	.info = &kmp_heat_info,
+	.speeds = { 1200, 2400 },
 };
 
 static const struct kmp_model kmp_multical_403 = {
 	.name = "multical-403",
 	.regs = kmp_heat_meter_regs,
 	.nregs = ARRAY_SIZE(kmp_heat_meter_regs),
+	.info = &kmp_heat_info,
+	.speeds = { 1200, 2400 },
 };
 
 static const struct kmp_model kmp_multical_603 = {
 	.name = "multical-603",
 	.regs = kmp_heat_meter_regs,
 	.nregs = ARRAY_SIZE(kmp_heat_meter_regs),
+	.info = &kmp_heat_info,
+	.speeds = { 1200, 2400 },
+};
+
+/* Every open KMP reader of the 382 runs its optical port at 9600 baud */
+static const struct kmp_model kmp_382 = {
+	.name = "kamstrup-382",
+	.regs = kmp_382_regs,
+	.nregs = ARRAY_SIZE(kmp_382_regs),
+	.info = &kmp_info,
+	.speeds = { 9600 },
 };
 
 static const struct of_device_id kmp_of_match[] = {
+	{ .compatible = "kam,382", .data = &kmp_382 },
 	{ .compatible = "kam,multical-402", .data = &kmp_multical_402 },
 	{ .compatible = "kam,multical-403", .data = &kmp_multical_403 },
 	{ .compatible = "kam,multical-603", .data = &kmp_multical_603 },

@@ -72,6 +72,10 @@ struct kmp_channel {
  * @serial_read: @serial holds what the meter said
  * @serial_err: why the last attempt to read it failed ...
  * @serial_expires: ... which answers until this time, in jiffies
+ * @info_code: a heat meter's info code, as last read ...
+ * @info_err: ... or why that read failed; either answers ...
+ * @info_expires: ... until this time, in jiffies ...
+ * @info_valid: ... once it has been asked for
  * @period_ms: poll period in buffered mode
  * @polling: the buffer is on: the poller runs and queues itself again
  * @freq_uhz: sampling_frequency as written, in micro-Hertz
@@ -107,6 +111,11 @@ struct kmp_meter {
 	bool serial_read;
 	int serial_err;
 	unsigned long serial_expires;
+
+	u32 info_code;
+	int info_err;
+	unsigned long info_expires;
+	bool info_valid;
 
 	unsigned int period_ms;
 	bool polling;

@@ -741,16 +741,19 @@ const struct kmp_unit *kmp_unit(unsigned int code)
 EXPORT_SYMBOL_IF_KUNIT(kmp_unit);
 
 /*
- * Registers whose meaning is known: the one table of them.  Ids of the
- * MULTICAL 302/402/403/603 heat meters, from Kamstrup's published register
- * lists as collected by pyKamstrup and ESPHome's kamstrup_kmp component
- * (Documentation/kmp-protocol.rst names the sources).
+ * Registers whose meaning is known: the one table of them, for the driver,
+ * kmpctl, kmp-sim and the docs (Documentation/kmp-protocol.rst gives the
+ * source of each).  A quantity of KMP_QTY_NONE is a register with a name
+ * but no conversion (a count, a date, a bit field).
  */
 static const struct kmp_register kmp_registers[] = {
+	/* MULTICAL 302/402/403/603 heat meters */
 	{ KMP_REG_HEAT_ENERGY, "heat energy", KMP_QTY_ENERGY, 1 },
 	{ KMP_REG_COOL_ENERGY, "cooling energy", KMP_QTY_ENERGY, 3 },
 	{ KMP_REG_VOLUME, "volume", KMP_QTY_VOLUME, 1 },
+	{ KMP_REG_VOLUME2, "volume 2", KMP_QTY_VOLUME, 2 },
 	{ KMP_REG_FLOW, "flow", KMP_QTY_FLOW, 1 },
+	{ KMP_REG_FLOW2, "flow 2", KMP_QTY_FLOW, 2 },
 	{ KMP_REG_POWER, "power", KMP_QTY_POWER, 1 },
 	{ KMP_REG_TEMP1, "temperature 1", KMP_QTY_TEMPERATURE, 1 },
 	{ KMP_REG_TEMP2, "temperature 2", KMP_QTY_TEMPERATURE, 2 },
@@ -759,6 +762,36 @@ static const struct kmp_register kmp_registers[] = {
 	  1, 2 },
 	{ KMP_REG_PRESSURE1, "pressure 1", KMP_QTY_PRESSURE, 1 },
 	{ KMP_REG_PRESSURE2, "pressure 2", KMP_QTY_PRESSURE, 2 },
+	{ 0x0061, "E8 (m3 x T1)", KMP_QTY_NONE },
+	{ KMP_REG_INFO_CODE, "info code", KMP_QTY_NONE },
+	{ 0x006e, "E9 (m3 x T2)", KMP_QTY_NONE },
+	{ 0x0071, "info event counter", KMP_QTY_NONE },
+	{ 0x00ef, "volume (high resolution)", KMP_QTY_VOLUME, 1 },
+	{ 0x010a, "heat energy (high resolution)", KMP_QTY_ENERGY, 1 },
+	{ 0x010b, "cooling energy (high resolution)", KMP_QTY_ENERGY, 3 },
+	{ 0x03ea, "clock", KMP_QTY_NONE },
+	{ 0x03eb, "date", KMP_QTY_NONE },
+	{ KMP_REG_HOURS, "hour counter", KMP_QTY_NONE },
+
+	/* Kamstrup 382 electricity meter */
+	{ KMP_REG_ENERGY_IN, "energy in", KMP_QTY_ENERGY, 1 },
+	{ KMP_REG_ENERGY_OUT, "energy out", KMP_QTY_ENERGY, 2 },
+	{ 0x000d, "energy in (high resolution)", KMP_QTY_ENERGY, 1 },
+	{ 0x000e, "energy out (high resolution)", KMP_QTY_ENERGY, 2 },
+	{ KMP_REG_POWER_IN, "power in", KMP_QTY_POWER, 1 },
+	{ KMP_REG_POWER_OUT, "power out", KMP_QTY_POWER, 2 },
+	{ KMP_REG_VOLTAGE_L1, "voltage L1", KMP_QTY_VOLTAGE, 1 },
+	{ KMP_REG_VOLTAGE_L2, "voltage L2", KMP_QTY_VOLTAGE, 2 },
+	{ KMP_REG_VOLTAGE_L3, "voltage L3", KMP_QTY_VOLTAGE, 3 },
+	{ KMP_REG_CURRENT_L1, "current L1", KMP_QTY_CURRENT, 1 },
+	{ KMP_REG_CURRENT_L2, "current L2", KMP_QTY_CURRENT, 2 },
+	{ KMP_REG_CURRENT_L3, "current L3", KMP_QTY_CURRENT, 3 },
+	{ KMP_REG_POWER_IN_L1, "power in L1", KMP_QTY_POWER, 11 },
+	{ KMP_REG_POWER_IN_L2, "power in L2", KMP_QTY_POWER, 12 },
+	{ KMP_REG_POWER_IN_L3, "power in L3", KMP_QTY_POWER, 13 },
+	{ 0x0540, "power out L1", KMP_QTY_POWER, 21 },
+	{ 0x0541, "power out L2", KMP_QTY_POWER, 22 },
+	{ 0x0542, "power out L3", KMP_QTY_POWER, 23 },
 };
 
 /**

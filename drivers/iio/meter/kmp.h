@@ -32,7 +32,9 @@
 #define KMP_REG_HEAT_ENERGY	0x003c
 #define KMP_REG_COOL_ENERGY	0x003f
 #define KMP_REG_VOLUME		0x0044
+#define KMP_REG_VOLUME2		0x0045
 #define KMP_REG_FLOW		0x004a
+#define KMP_REG_FLOW2		0x004b
 #define KMP_REG_POWER		0x0050
 #define KMP_REG_TEMP1		0x0056
 #define KMP_REG_TEMP2		0x0057
@@ -40,6 +42,23 @@
 #define KMP_REG_TEMP_DIFF	0x0059
 #define KMP_REG_PRESSURE1	0x005b
 #define KMP_REG_PRESSURE2	0x005c
+#define KMP_REG_INFO_CODE	0x0063
+#define KMP_REG_HOURS		0x03ec
+
+/* Registers of a Kamstrup 382 electricity meter; see kmp_register() */
+#define KMP_REG_ENERGY_IN	0x0001
+#define KMP_REG_ENERGY_OUT	0x0002
+#define KMP_REG_POWER_IN	0x03ff
+#define KMP_REG_POWER_OUT	0x0400
+#define KMP_REG_VOLTAGE_L1	0x041e
+#define KMP_REG_VOLTAGE_L2	0x041f
+#define KMP_REG_VOLTAGE_L3	0x0420
+#define KMP_REG_CURRENT_L1	0x0434
+#define KMP_REG_CURRENT_L2	0x0435
+#define KMP_REG_CURRENT_L3	0x0436
+#define KMP_REG_POWER_IN_L1	0x0438
+#define KMP_REG_POWER_IN_L2	0x0439
+#define KMP_REG_POWER_IN_L3	0x043a
 
 /* At most this many register ids in one GetRegister request */
 #define KMP_MAX_REGS		8
@@ -204,7 +223,12 @@ struct kmp_unit {
  * @id: register id
  * @name: short lowercase name, e.g. "temperature 1"
  * @quantity: what it measures
- * @index: the meter's number for it (1 for T1, 3 for E3), 0 if none
+ * @index: the meter's number for it (1 for T1, 3 for E3, 2 for V2); on an
+ *	   electricity meter the direction (1 in, 2 out) of an energy or a
+ *	   total power, the phase (1..3) of a voltage or a current, and
+ *	   10 * direction + phase of a phase's power; 0 if none.  Registers
+ *	   of one quantity and number are the same measurement (a register
+ *	   and its high-resolution twin)
  * @index2: for a difference (T1 - T2), the number of the subtrahend; else 0
  */
 struct kmp_register {

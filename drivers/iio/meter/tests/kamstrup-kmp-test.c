@@ -66,7 +66,7 @@ struct kmp_fake {
 	unsigned int regs_asked[8];	/* ids per GetRegister request */
 	size_t req_begin;		/* where the last request began */
 
-	struct kmp_value known[16];
+	struct kmp_value known[32];
 	unsigned int nknown;
 
 	const struct software_node *const *children;
@@ -300,6 +300,24 @@ static const struct {
 	{ KMP_REG_COOL_ENERGY, 2, "429496729.5" },	/* kWh */
 	{ KMP_REG_PRESSURE1, 52, "6.5" },		/* bar */
 	{ 0x03ec, 46, "43817" },			/* h: no channel type */
+	{ KMP_REG_VOLUME2, 40, "12.5" },		/* m3 */
+	{ KMP_REG_FLOW2, 41, "98" },			/* l/h */
+	{ 0x010a, 2, "328622.222" },			/* kWh: E1, finer */
+	{ KMP_REG_INFO_CODE, 0, "16" },			/* a bit field */
+	/* The Kamstrup 382 electricity meter */
+	{ KMP_REG_ENERGY_IN, 2, "12345.67" },		/* kWh */
+	{ KMP_REG_ENERGY_OUT, 2, "987.6" },		/* kWh */
+	{ KMP_REG_POWER_IN, 22, "1.234" },		/* kW */
+	{ KMP_REG_POWER_OUT, 22, "0" },			/* kW */
+	{ KMP_REG_VOLTAGE_L1, 33, "231" },		/* V */
+	{ KMP_REG_VOLTAGE_L2, 33, "229.5" },		/* V */
+	{ KMP_REG_VOLTAGE_L3, 35, "0.233" },		/* kV */
+	{ KMP_REG_CURRENT_L1, 34, "1.52" },		/* A */
+	{ KMP_REG_CURRENT_L2, 34, "2.07" },		/* A */
+	{ KMP_REG_CURRENT_L3, 34, "0.9" },		/* A */
+	{ KMP_REG_POWER_IN_L1, 22, "0.351" },		/* kW */
+	{ KMP_REG_POWER_IN_L2, 21, "475" },		/* W */
+	{ KMP_REG_POWER_IN_L3, 22, "0.408" },		/* kW */
 };
 
 static const struct property_entry kmp_fake_fast_props[] = {
@@ -337,6 +355,7 @@ static struct kmp_fake *kmp_fake_bind(struct kunit *test,
 	f->ctrl = ctrl;
 	init_completion(&f->held);
 	kmp_rx_init(&f->req, KMP_START_REQUEST);
+	KUNIT_ASSERT_LE(test, ARRAY_SIZE(kmp_fake_profile), ARRAY_SIZE(f->known));
 	for (i = 0; i < ARRAY_SIZE(kmp_fake_profile); i++) {
 		struct kmp_value *v = &f->known[f->nknown++];
 
@@ -1004,6 +1023,193 @@ static void kmp_drv_test_escape_kept(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->requests, requests);
 }
 
+/* A Kamstrup 382, named by its compatible as devicetree would */
+static const struct property_entry kmp_fake_382_props[] = {
+	PROPERTY_ENTRY_STRING("compatible", "kam,382"),
+	{ }
+};
+
+static const struct software_node kmp_fake_382_node = {
+	.name = "meter-382",
+	.properties = kmp_fake_382_props,
+};
+
+/* The attribute @name of the IIO device, or NULL */
+static struct device_attribute *kmp_fake_attr(struct kmp_fake *f,
+					      const char *name)
+{
+	struct attribute **a;
+
+	for (a = f->m->indio_dev->info->attrs->attrs; *a; a++)
+		if (!strcmp((*a)->name, name))
+			return container_of(*a, struct device_attribute, attr);
+	return NULL;
+}
+
+/*
+ * An electricity meter's default channels: energy and power told apart by
+ * direction, voltage, current and power by phase, each in its IIO unit.
+ */
+static void kmp_drv_test_electricity(struct kunit *test)
+{
+	static const struct {
+		u16 reg;
+		enum iio_chan_type type;
+		bool indexed;
+		int channel;
+		const char *label;
+		s64 raw;
+	} want[] = {
+		{ KMP_REG_ENERGY_IN, IIO_ENERGY, false, 1, "energy in",
+		  44444412000LL },				/* J */
+		{ KMP_REG_ENERGY_OUT, IIO_ENERGY, true, 2, "energy out",
+		  3555360000LL },
+		{ KMP_REG_POWER_IN, IIO_POWER, false, 1, "power in", 1234000 },
+		{ KMP_REG_POWER_OUT, IIO_POWER, true, 2, "power out", 0 },
+		{ KMP_REG_VOLTAGE_L1, IIO_VOLTAGE, true, 1, "voltage L1", 231000 },
+		{ KMP_REG_VOLTAGE_L2, IIO_VOLTAGE, true, 2, "voltage L2", 229500 },
+		{ KMP_REG_VOLTAGE_L3, IIO_VOLTAGE, true, 3, "voltage L3", 233000 },
+		{ KMP_REG_CURRENT_L1, IIO_CURRENT, true, 1, "current L1", 1520 },
+		{ KMP_REG_CURRENT_L2, IIO_CURRENT, true, 2, "current L2", 2070 },
+		{ KMP_REG_CURRENT_L3, IIO_CURRENT, true, 3, "current L3", 900 },
+		{ KMP_REG_POWER_IN_L1, IIO_POWER, true, 11, "power in L1", 351000 },
+		{ KMP_REG_POWER_IN_L2, IIO_POWER, true, 12, "power in L2", 475000 },
+		{ KMP_REG_POWER_IN_L3, IIO_POWER, true, 13, "power in L3", 408000 },
+	};
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_382_node, NULL);
+	char *label = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	const struct iio_chan_spec *chan;
+	int val, val2;
+	unsigned int i;
+	s64 raw;
+
+	KUNIT_ASSERT_NOT_NULL(test, label);
+	KUNIT_EXPECT_STREQ(test, f->m->indio_dev->name, "kamstrup-382");
+	/* Its optical port's speed, not a heat meter's */
+	KUNIT_EXPECT_EQ(test, f->baud, 9600u);
+	KUNIT_ASSERT_EQ(test, f->m->nchans, ARRAY_SIZE(want));
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		chan = &f->m->indio_dev->channels[i];
+		KUNIT_EXPECT_EQ_MSG(test, chan->address, want[i].reg, "channel %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, chan->type, want[i].type, "channel %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, (bool)chan->indexed, want[i].indexed, "channel %u", i);
+		if (want[i].indexed)
+			KUNIT_EXPECT_EQ_MSG(test, chan->channel, want[i].channel,
+					    "channel %u", i);
+		KUNIT_EXPECT_FALSE(test, chan->differential);
+		f->m->indio_dev->info->read_label(f->m->indio_dev, chan, label);
+		KUNIT_EXPECT_STREQ(test, strim(label), want[i].label);
+		KUNIT_EXPECT_EQ_MSG(test, kmp_fake_raw64(f, want[i].reg, &raw), 0,
+				    "channel %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, raw, want[i].raw, "channel %u", i);
+		/* mV, mA, mW and J: a scale of 1 */
+		KUNIT_EXPECT_EQ(test, kmp_fake_read(f, want[i].reg, IIO_CHAN_INFO_SCALE,
+						    &val, &val2), IIO_VAL_INT);
+		KUNIT_EXPECT_EQ(test, val, 1);
+	}
+	/* Thirteen registers: two frames, one transaction */
+	KUNIT_EXPECT_EQ(test, f->get_register, 2u);
+	KUNIT_EXPECT_EQ(test, f->regs_asked[0], 8u);
+	KUNIT_EXPECT_EQ(test, f->regs_asked[1], 5u);
+	/* No heat meter's info code on an electricity meter */
+	KUNIT_EXPECT_NOT_NULL(test, kmp_fake_attr(f, "serialnumber"));
+	KUNIT_EXPECT_NULL(test, kmp_fake_attr(f, "info_code"));
+	kmp_fake_expect_only_reads(test, f);
+}
+
+/* A heat meter's other quantities, each its standard channel */
+static const struct software_node kmp_fake_more_node = {
+	.name = "meter-more",
+	.properties = kmp_fake_ten_props,
+};
+
+KMP_FAKE_NODE(kmp_fake_more_v2, kmp_fake_more_node, "channel", 0x45, KMP_NO_LABEL);
+KMP_FAKE_NODE(kmp_fake_more_f2, kmp_fake_more_node, "channel", 0x4b, KMP_NO_LABEL);
+KMP_FAKE_NODE(kmp_fake_more_e1hr, kmp_fake_more_node, "channel", 0x10a, KMP_NO_LABEL);
+KMP_FAKE_NODE(kmp_fake_more_e3, kmp_fake_more_node, "channel", 0x3f, KMP_NO_LABEL);
+KMP_FAKE_NODE(kmp_fake_more_v1, kmp_fake_more_node, "channel", 0x44, KMP_NO_LABEL);
+KMP_FAKE_NODE(kmp_fake_more_f1, kmp_fake_more_node, "channel", 0x4a, KMP_NO_LABEL);
+
+static const struct software_node *const kmp_fake_more_children[] = {
+	&kmp_fake_more_v2, &kmp_fake_more_f2, &kmp_fake_more_e1hr,
+	&kmp_fake_more_e3, &kmp_fake_more_v1, &kmp_fake_more_f1, NULL
+};
+
+static void kmp_drv_test_heat_quantities(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_more_node,
+					    kmp_fake_more_children);
+	const struct iio_chan_spec *chan;
+	s64 raw;
+
+	KUNIT_ASSERT_EQ(test, f->m->nchans, 6u);
+	/*
+	 * Volume V2 and flow V2: of the type of V1 and its flow, numbered
+	 * apart from them (on kernels without volume types both are count
+	 * channels numbered by register, which the fallback layer sets)
+	 */
+	chan = kmp_fake_chan(f, KMP_REG_VOLUME2);
+	KUNIT_EXPECT_EQ(test, chan->type, kmp_fake_chan(f, KMP_REG_VOLUME)->type);
+	KUNIT_EXPECT_TRUE(test, chan->indexed);
+	KUNIT_EXPECT_NE(test, chan->channel, kmp_fake_chan(f, KMP_REG_VOLUME)->channel);
+	KUNIT_EXPECT_EQ(test, kmp_fake_raw64(f, KMP_REG_VOLUME2, &raw), 0);
+	KUNIT_EXPECT_EQ(test, raw, 12500000);			/* ml */
+	chan = kmp_fake_chan(f, KMP_REG_FLOW2);
+	KUNIT_EXPECT_EQ(test, chan->type, kmp_fake_chan(f, KMP_REG_FLOW)->type);
+	KUNIT_EXPECT_TRUE(test, chan->indexed);
+	KUNIT_EXPECT_NE(test, chan->channel, kmp_fake_chan(f, KMP_REG_FLOW)->channel);
+	KUNIT_EXPECT_EQ(test, kmp_fake_raw64(f, KMP_REG_FLOW2, &raw), 0);
+	KUNIT_EXPECT_EQ(test, raw, 98);
+	/* E1 in high resolution is E1: in_energy, in joules */
+	chan = kmp_fake_chan(f, 0x10a);
+	KUNIT_EXPECT_EQ(test, chan->type, IIO_ENERGY);
+	KUNIT_EXPECT_FALSE(test, chan->indexed);
+	KUNIT_EXPECT_EQ(test, kmp_fake_raw64(f, 0x10a, &raw), 0);
+	KUNIT_EXPECT_EQ(test, raw, 1183039999200LL);
+	KUNIT_EXPECT_EQ(test, kmp_fake_chan(f, 0x3f)->channel, 3);
+	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
+}
+
+/* The info code: read on demand, kept as long as channel values */
+static void kmp_drv_test_info_code(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	struct device *dev = &f->m->indio_dev->dev;
+	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	struct device_attribute *attr = kmp_fake_attr(f, "info_code");
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, attr);
+	KUNIT_EXPECT_EQ(test, attr->show(dev, attr, buf), 7);
+	KUNIT_EXPECT_STREQ(test, buf, "0x0010\n");
+	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
+	KUNIT_EXPECT_EQ(test, f->regs_asked[0], 1u);
+	/* Asked again only when the last answer is older than the cache */
+	kmp_fake_set(f, KMP_REG_INFO_CODE, 0, "2048");
+	KUNIT_EXPECT_EQ(test, attr->show(dev, attr, buf), 7);
+	KUNIT_EXPECT_STREQ(test, buf, "0x0010\n");
+	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
+	f->m->info_expires = jiffies - 1;
+	KUNIT_EXPECT_EQ(test, attr->show(dev, attr, buf), 7);
+	KUNIT_EXPECT_STREQ(test, buf, "0x0800\n");
+	/* A value with a unit or a fraction is no bit field */
+	kmp_fake_set(f, KMP_REG_INFO_CODE, 37, "16");
+	f->m->info_expires = jiffies - 1;
+	KUNIT_EXPECT_EQ(test, attr->show(dev, attr, buf), -EBADMSG);
+	kmp_fake_set(f, KMP_REG_INFO_CODE, 0, "1.5");
+	f->m->info_expires = jiffies - 1;
+	KUNIT_EXPECT_EQ(test, attr->show(dev, attr, buf), -EBADMSG);
+	kmp_fake_set(f, KMP_REG_INFO_CODE, 0, "-1");
+	f->m->info_expires = jiffies - 1;
+	KUNIT_EXPECT_EQ(test, attr->show(dev, attr, buf), -EBADMSG);
+	/* A silent meter: the errno, kept for the cache's lifetime too */
+	kmp_fake_script(f, KMP_FAKE_SILENT, KMP_ATTEMPTS);
+	f->m->info_expires = jiffies - 1;
+	KUNIT_EXPECT_EQ(test, attr->show(dev, attr, buf), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, attr->show(dev, attr, buf), -ETIMEDOUT);
+	kmp_fake_expect_only_reads(test, f);
+}
+
 /* Probes that must fail, each with the node that makes it fail */
 static const struct property_entry kmp_fake_slow_props[] = {
 	PROPERTY_ENTRY_U32("current-speed", 9600),
@@ -1023,6 +1229,18 @@ static const struct property_entry kmp_fake_word_props[] = {
 static const struct software_node kmp_fake_word_node = {
 	.name = "meter-word",
 	.properties = kmp_fake_word_props,
+};
+
+/* A heat meter's speed is no 382's */
+static const struct property_entry kmp_fake_382_slow_props[] = {
+	PROPERTY_ENTRY_STRING("compatible", "kam,382"),
+	PROPERTY_ENTRY_U32("current-speed", 1200),
+	{ }
+};
+
+static const struct software_node kmp_fake_382_slow_node = {
+	.name = "meter-382-1200",
+	.properties = kmp_fake_382_slow_props,
 };
 
 static const struct software_node kmp_fake_bad_node = {
@@ -1069,6 +1287,14 @@ static const struct software_node *const kmp_fake_bad_twice_children[] = {
 	&kmp_fake_bad_t1, &kmp_fake_bad_t1_again, NULL
 };
 
+/* E1 and E1 in high resolution: one quantity, two registers */
+KMP_FAKE_NODE(kmp_fake_bad_e1, kmp_fake_bad_node, "channel", 0x3c, KMP_NO_LABEL);
+KMP_FAKE_NODE(kmp_fake_bad_e1hr, kmp_fake_bad_node, "channel", 0x10a, KMP_NO_LABEL);
+
+static const struct software_node *const kmp_fake_bad_twin_children[] = {
+	&kmp_fake_bad_e1, &kmp_fake_bad_e1hr, NULL
+};
+
 static void kmp_drv_test_probe_fails(struct kunit *test)
 {
 	static const struct {
@@ -1077,6 +1303,8 @@ static void kmp_drv_test_probe_fails(struct kunit *test)
 	} cases[] = {
 		/* The optical port runs at 1200 or 2400 baud only */
 		{ &kmp_fake_slow_node, NULL },
+		/* ... and an electricity meter's at 9600 only */
+		{ &kmp_fake_382_slow_node, NULL },
 		/* A speed that is no number is no default speed */
 		{ &kmp_fake_word_node, NULL },
 		/* A channel must say its register */
@@ -1087,6 +1315,8 @@ static void kmp_drv_test_probe_fails(struct kunit *test)
 		{ &kmp_fake_bad_node, kmp_fake_bad_stray_children },
 		/* The same register twice */
 		{ &kmp_fake_bad_node, kmp_fake_bad_twice_children },
+		/* The same quantity twice: a register and its finer twin */
+		{ &kmp_fake_bad_node, kmp_fake_bad_twin_children },
 	};
 	struct kmp_fake *f;
 	unsigned int i;
@@ -1483,6 +1713,9 @@ static struct kunit_case kmp_driver_test_cases[] = {
 	KUNIT_CASE(kmp_drv_test_values),
 	KUNIT_CASE(kmp_drv_test_unit_scales),
 	KUNIT_CASE(kmp_drv_test_batching),
+	KUNIT_CASE(kmp_drv_test_electricity),
+	KUNIT_CASE(kmp_drv_test_heat_quantities),
+	KUNIT_CASE(kmp_drv_test_info_code),
 	KUNIT_CASE(kmp_drv_test_timeout),
 	KUNIT_CASE(kmp_drv_test_wake_up),
 	KUNIT_CASE(kmp_drv_test_bad_crc),

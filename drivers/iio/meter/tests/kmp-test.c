@@ -1021,6 +1021,28 @@ static void kmp_test_register_table(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kmp_register(0x005b)->quantity, KMP_QTY_PRESSURE);
 	KUNIT_EXPECT_NULL(test, kmp_register(0x1234));
 	KUNIT_EXPECT_NULL(test, kmp_register(0x0000));
+
+	/* Named, with no conversion: counts, dates, bit fields */
+	KUNIT_EXPECT_STREQ(test, kmp_register(KMP_REG_HOURS)->name, "hour counter");
+	KUNIT_EXPECT_EQ(test, kmp_register(KMP_REG_HOURS)->quantity, KMP_QTY_NONE);
+	KUNIT_EXPECT_STREQ(test, kmp_register(KMP_REG_INFO_CODE)->name, "info code");
+	KUNIT_EXPECT_EQ(test, kmp_register(KMP_REG_INFO_CODE)->quantity, KMP_QTY_NONE);
+	/* A high-resolution twin is the same quantity and number */
+	KUNIT_EXPECT_EQ(test, kmp_register(0x010a)->quantity, KMP_QTY_ENERGY);
+	KUNIT_EXPECT_EQ(test, kmp_register(0x010a)->index, 1);
+	KUNIT_EXPECT_EQ(test, kmp_register(0x000e)->index,
+			kmp_register(KMP_REG_ENERGY_OUT)->index);
+	/* Electricity: direction, phase, or both */
+	KUNIT_EXPECT_EQ(test, kmp_register(KMP_REG_POWER_OUT)->quantity, KMP_QTY_POWER);
+	KUNIT_EXPECT_EQ(test, kmp_register(KMP_REG_POWER_OUT)->index, 2);
+	KUNIT_EXPECT_EQ(test, kmp_register(KMP_REG_VOLTAGE_L3)->quantity,
+			KMP_QTY_VOLTAGE);
+	KUNIT_EXPECT_EQ(test, kmp_register(KMP_REG_VOLTAGE_L3)->index, 3);
+	KUNIT_EXPECT_EQ(test, kmp_register(KMP_REG_CURRENT_L2)->quantity,
+			KMP_QTY_CURRENT);
+	KUNIT_EXPECT_EQ(test, kmp_register(KMP_REG_POWER_IN_L2)->index, 12);
+	KUNIT_EXPECT_STREQ(test, kmp_register(0x0541)->name, "power out L2");
+	KUNIT_EXPECT_EQ(test, kmp_register(0x0541)->index, 22);
 }
 
 static struct kunit_case kmp_core_test_cases[] = {
