@@ -65,6 +65,7 @@ struct kmp_fake {
 	unsigned int other;
 	unsigned int regs_asked[8];	/* ids per GetRegister request */
 	size_t req_begin;		/* where the last request began */
+	unsigned long req_jiffies;	/* and when */
 
 	struct kmp_value known[32];
 	unsigned int nknown;
@@ -216,8 +217,10 @@ static ssize_t kmp_fake_write_buf(struct serdev_controller *ctrl,
 		return 0;
 	if (f->remove_after_escape && len && data[len - 1] == KMP_ESCAPE)
 		WRITE_ONCE(f->m->removing, true);
-	if (f->req.state == KMP_RX_HUNT && len && data[0] == KMP_START_REQUEST)
+	if (f->req.state == KMP_RX_HUNT && len && data[0] == KMP_START_REQUEST) {
+		f->req_jiffies = jiffies;
 		kmp_fake_stale(f);
+	}
 	if (f->nwritten + len <= sizeof(f->written)) {
 		memcpy(f->written + f->nwritten, data, len);
 		f->nwritten += len;
@@ -849,6 +852,29 @@ static void kmp_drv_test_batching(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, val, -3250);
 	KUNIT_EXPECT_EQ(test, f->get_register, 2u);
 	kmp_fake_expect_only_reads(test, f);
+}
+
+/*
+ * Bytes on the line (the tail of a late reply, noise) just before a
+ * request: the request waits until the line has been quiet for three byte
+ * times, as a half-duplex meter does not listen while it sends.
+ */
+static void kmp_drv_test_quiet_line(struct kunit *test)
+{
+	static const u8 tail[] = { 0x13, 0x37, 0x42 };
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_node, NULL);
+	unsigned long quiet, last;
+	int val, val2;
+
+	quiet = usecs_to_jiffies(3 * 11 * f->m->bit_us);
+	kmp_fake_deliver(f, tail, sizeof(tail));
+	last = f->m->rx_last;
+	KUNIT_EXPECT_EQ(test, kmp_fake_read(f, KMP_REG_TEMP1, IIO_CHAN_INFO_RAW,
+					    &val, &val2), IIO_VAL_INT);
+	KUNIT_EXPECT_EQ(test, val, 12400);
+	KUNIT_EXPECT_TRUE_MSG(test, time_after_eq(f->req_jiffies, last + quiet),
+			      "request %ld jiffies after the last byte, want >= %lu",
+			      (long)(f->req_jiffies - last), quiet);
 }
 
 /* A silent meter costs one request's attempts, however many channels */
@@ -1717,6 +1743,7 @@ static struct kunit_case kmp_driver_test_cases[] = {
 	KUNIT_CASE(kmp_drv_test_heat_quantities),
 	KUNIT_CASE(kmp_drv_test_info_code),
 	KUNIT_CASE(kmp_drv_test_timeout),
+	KUNIT_CASE(kmp_drv_test_quiet_line),
 	KUNIT_CASE(kmp_drv_test_wake_up),
 	KUNIT_CASE(kmp_drv_test_bad_crc),
 	KUNIT_CASE(kmp_drv_test_truncated),
