@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * kmpctl info: a meter's IIO device, name, label, serial number, character
- * device and sampling frequency; with --tty, the meter's type, software
+ * device, sampling frequency and a heat meter's info code; with --tty, the meter's type, software
  * revision and serial number as it answers GetType and GetSerialNo.
  */
 #include <errno.h>
@@ -34,6 +34,45 @@ int kmpctl_attr_field(struct out_rec *r, const struct kmpctl_ctx *c,
 		 kmpctl_errno_hint(ret));
 	out_failed(r, key, title, ekey, ret, show_error);
 	return 1;
+}
+
+/*
+ * A heat meter's info_code (0x0010): text "0x0010: <flags>", JSON the
+ * number and its flags; absent on other meters, "absent" on a meter
+ * without the register.  1 after an error message.
+ */
+static int info_code_field(struct out_rec *r, const struct kmpctl_ctx *c,
+			   unsigned int i)
+{
+	char val[64], flags[UTIL_INFO_FLAGS_MAX] = "", text[UTIL_INFO_FLAGS_MAX] = "";
+	unsigned long code = 0;
+	int ret = kmpctl_dev_attr(c, i, "info_code", val, sizeof(val));
+
+	if (ret == -ENOENT)
+		return 0;
+	if (!ret && util_parse_uint(val, UINT32_MAX, &code))
+		ret = -EBADMSG;
+	if (ret == -ENODATA) {
+		out_add(r, "info_code", "info code", OUT_STR, OUT_T, "absent");
+	} else if (ret) {
+		util_err("%s: info_code: %s%s", c->devs[i].id,
+			 util_strerror(ret), kmpctl_errno_hint(ret));
+		out_failed(r, "info_code", "info code", "info_code_error", ret,
+			   true);
+		return 1;
+	} else {
+		util_info_flags(code, ", ", text, sizeof(text));
+		out_add(r, "info_code", "info code", OUT_STR, OUT_T, "0x%04lx%s%s",
+			code, *text ? ": " : "", text);
+		util_info_flags(code, "\", \"", flags, sizeof(flags));
+	}
+	out_add(r, "info_code", NULL, ret ? OUT_NULL : OUT_NUM, OUT_J | OUT_C,
+		"%lu", code);
+	out_add(r, "info_flags", NULL, ret ? OUT_NULL : OUT_NUM, OUT_J,
+		*flags ? "[\"%s\"]" : "[]", flags);
+	out_add(r, "info_flags", NULL, ret ? OUT_NULL : OUT_STR, OUT_C, "%s",
+		text);
+	return 0;
 }
 
 static int tty_info(const struct kmpctl_opts *opts)
@@ -112,6 +151,7 @@ int kmpctl_cmd_info(const struct kmpctl_opts *opts, int argc, char **argv)
 				    "sampling_frequency",
 				    "sampling_frequency_error", "sampling freq. (Hz)",
 				    true, true);
+	errors += info_code_field(&r, &c, idx);
 	out_fields(stdout, opts->format, &r);
 	fflush(stdout);
 	kmpctl_ctx_close(&c);

@@ -277,9 +277,12 @@ void out_result(struct out_rec *r, u16 reg, int err, const struct kmp_value *v)
 {
 	const char *name = kmpctl_reg_name(reg);
 	const char *status = !err ? "ok" : err == -ENODATA ? "absent" : "error";
-	char num[KMP_VALUE_STR_MAX], ubuf[16], text[KMP_VALUE_STR_MAX + 32];
+	char num[KMP_VALUE_STR_MAX], ubuf[16], flags[UTIL_INFO_FLAGS_MAX] = "";
+	char text[KMP_VALUE_STR_MAX + UTIL_INFO_FLAGS_MAX];
 	enum out_kind k = err ? OUT_NONE : OUT_NUM;
 	enum out_kind ks = err ? OUT_NONE : OUT_STR;
+	uint32_t code;
+	size_t n;
 
 	if (err || kmp_value_to_string(v, num, sizeof(num)) < 0)
 		num[0] = 0;
@@ -289,6 +292,13 @@ void out_result(struct out_rec *r, u16 reg, int err, const struct kmp_value *v)
 		snprintf(text, sizeof(text), "absent");
 	else
 		snprintf(text, sizeof(text), "error: %s", util_strerror(err));
+	/* the info code's flags after its number, and as a JSON array */
+	if (!err && reg == KMP_REG_INFO_CODE && !util_info_code(v, &code) &&
+	    code) {
+		util_info_flags(code, "\", \"", flags, sizeof(flags));
+		n = strlen(text) + snprintf(strchr(text, 0), 3, ": ");
+		util_info_flags(code, ", ", text + n, sizeof(text) - n);
+	}
 	r->n = 0;
 	out_add(r, "register", NULL, OUT_NUM, OUT_J, "%u", reg);
 	out_add(r, "id", NULL, OUT_STR, OUT_J | OUT_T, "0x%04x", reg);
@@ -311,6 +321,8 @@ void out_result(struct out_rec *r, u16 reg, int err, const struct kmp_value *v)
 		kmp_value_exponent(v));
 	out_add(r, "mantissa", NULL, k, OUT_J, "%llu",
 		(unsigned long long)v->mantissa);
+	out_add(r, "flags", NULL, *flags ? OUT_NUM : OUT_NONE, OUT_J, "[\"%s\"]",
+		flags);
 	out_add(r, "error", NULL, err && err != -ENODATA ?
 		OUT_STR : OUT_NONE, OUT_J | OUT_C, "%s",
 		util_strerror(err));

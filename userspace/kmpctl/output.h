@@ -23,7 +23,7 @@ enum kmpctl_format {
 	KMPCTL_FMT_CSV,
 };
 
-#define OUT_MAX_FIELDS	16
+#define OUT_MAX_FIELDS	20
 
 enum out_kind {
 	OUT_STR,	/* a JSON string */
@@ -43,7 +43,7 @@ struct out_field {
 	const char *title;	/* text column title */
 	enum out_kind kind;
 	unsigned int show;	/* OUT_T | OUT_J | OUT_C */
-	char val[160];
+	char val[UTIL_INFO_FLAGS_MAX];	/* an info code's flags fit */
 };
 
 struct out_rec {

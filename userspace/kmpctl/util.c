@@ -121,6 +121,54 @@ void util_trim(char *s)
 		s[--n] = 0;
 }
 
+/*
+ * The MULTICAL 403's info code bits: its technical description, section
+ * 7.7.1 "bit format" (Documentation/iio/kamstrup-kmp.rst, info_code, says
+ * what is uncertain).  Other models use other bits; this is the 403's.
+ */
+static const char *const info_bits[16] = {
+	"no voltage supply", "low battery", "external alarm",
+	"t1 above measuring range or disconnected",
+	"t2 above measuring range or disconnected",
+	"t1 below measuring range or short-circuited",
+	"t2 below measuring range or short-circuited",
+	"invalid temperature difference", "V1: air",
+	"V1: wrong flow direction", NULL, "V1 above qs for more than an hour",
+	"pulse input A: leakage", "pulse input B: leakage",
+	"pulse input A: external alarm", "pulse input B: external alarm",
+};
+
+int util_info_flags(uint32_t code, const char *sep, char *buf, size_t size)
+{
+	uint32_t other = code;
+	size_t n = 0;
+	int i;
+
+	*buf = 0;
+	for (i = 0; i < 16 && n < size; i++)
+		if (code >> i & 1 && info_bits[i]) {
+			other &= ~(1u << i);
+			n += snprintf(buf + n, size - n, "%s%s", n ? sep : "",
+				      info_bits[i]);
+		}
+	if (other && n < size)
+		n += snprintf(buf + n, size - n, "%sother bits 0x%x",
+			      n ? sep : "", other);
+	return n < size ? (int)n : -ENOSPC;
+}
+
+int util_info_code(const struct kmp_value *v, uint32_t *code)
+{
+	const struct kmp_unit *u = kmp_unit(v->unit);
+
+	/* as the driver's info_code */
+	if (!u || u->quantity != KMP_QTY_NONE || kmp_value_negative(v) ||
+	    kmp_value_exponent(v) || v->mantissa > UINT32_MAX)
+		return -EBADMSG;
+	*code = v->mantissa;
+	return 0;
+}
+
 /* ---- exact decimals ------------------------------------------------------ */
 
 /*

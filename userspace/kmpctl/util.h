@@ -37,6 +37,18 @@ bool util_loose_eq(const char *a, const char *b, size_t blen);
 void util_trim(char *s);
 
 /*
+ * A heat meter's info code (register 0x0063, the driver's info_code) as
+ * the MULTICAL 403's flag names, @sep between them, other bits as one hex
+ * mask ("other bits 0x400"); "" for 0.  The length, or -ENOSPC.
+ */
+int util_info_flags(uint32_t code, const char *sep, char *buf, size_t size);
+/* Room for every bit set, with a 4-byte @sep and 4 more */
+#define UTIL_INFO_FLAGS_MAX	512
+struct kmp_value;
+/* The info code register's value, a whole number, no unit: 0 or -EBADMSG */
+int util_info_code(const struct kmp_value *v, uint32_t *code);
+
+/*
  * struct fx - an exact decimal number, (-1)^@neg * @m * 10^@e, @m in four
  * 32-bit limbs (least significant first): 38 significant digits on any
  * target.  Any value a meter sends (a 64-bit mantissa, 10^-63..10^63), any
