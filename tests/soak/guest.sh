@@ -77,7 +77,9 @@ while [ $i -lt "$SCANS" ]; do
 	failed=0
 	for c in $CHANNELS; do
 		k=$((k + 1))
-		VAL=$(cat "$D/${c}_raw" 2>/tmp/soak.err)
+		# One read(): busybox cat tries sendfile() first and read() after
+		# it fails, a second transaction that would hide the first's errno
+		VAL=$(dd if="$D/${c}_raw" bs=64 count=1 2>/tmp/soak.err)
 		RC=$?
 		VALUES=$((VALUES + 1))
 		if [ "$RC" = 0 ]; then
