@@ -11,7 +11,12 @@
  *   PREFIX/NODE/availability       online / offline: whether the meter
  *                                  answered its last read (retained)
  *   PREFIX/NODE/KEY                the sensor's state, HA's unit
- *   DISCOVERY/sensor/NODE/KEY/config   Home Assistant discovery (retained)
+ *   PREFIX/NODE/info_problem       a heat meter's info code: ON when nonzero
+ *   PREFIX/NODE/info_code          ... the code, "0x0010"
+ *   PREFIX/NODE/info_code/attributes    {"code": 16, "flags": [...]}
+ *   PREFIX/NODE/info_code/availability  offline when it cannot be read
+ *   DISCOVERY/sensor/NODE/KEY/config   Home Assistant discovery (retained;
+ *                                  binary_sensor/NODE/info_problem too)
  *
  * The network runs in libmosquitto's thread, which reconnects with
  * exponential backoff (1 s doubling up to 30 s); every (re)connection
@@ -78,7 +83,8 @@ static const char usage_text[] =
 "  -d, --device DEV       only this meter (iio:deviceN, its name or label)\n"
 "  --tty DEV              a USB IR head: KMP spoken directly on DEV\n"
 "  --register REG         --tty: a register to publish (repeatable; default\n"
-"                         the seven standard ones and the hour counter)\n"
+"                         the seven standard ones, the hour counter and the\n"
+"                         info code)\n"
 "  --baud N, --addr A, --timeout MS, --turnaround MS, --retries N\n"
 "                         --tty line settings, as kmpctl's\n"
 "  -i, --interval S       read every S seconds (default 60)\n"
@@ -151,47 +157,104 @@ static int jstr(char *p, size_t size, const char *s)
 	return n;
 }
 
-/* Home Assistant's MQTT sensor discovery config of one sensor */
-static void announce_sensor(const struct mq_meter *m,
-			    const struct mq_sensor *s)
+/*
+ * Home Assistant's MQTT discovery config of one entity: a @component
+ * ("sensor", "binary_sensor") with the @extra keys; the info code's
+ * entities also follow its own availability
+ */
+static void announce_entity(const struct mq_meter *m, const char *component,
+			    const char *key, const char *name, const char *extra)
 {
-	char t[256], p[2048], v[5][160];
+	char t[256], p[2048], v[3][160], info[160] = "";
 	size_t n = 0;
 
 	if (o.no_discovery)
 		return;
-	snprintf(t, sizeof(t), "%s/sensor/%s/%s/config", o.discovery, m->node,
-		 s->key);
-	jstr(v[0], sizeof(v[0]), s->name);
+	snprintf(t, sizeof(t), "%s/%s/%s/%s/config", o.discovery, component,
+		 m->node, key);
+	jstr(v[0], sizeof(v[0]), name);
 	jstr(v[1], sizeof(v[1]), m->model);
+	if (!strncmp(key, "info_", 5))
+		snprintf(info, sizeof(info), ", {\"topic\": \"%s/%s/info_code/availability\"}",
+			 o.prefix, m->node);
 	n += snprintf(p + n, sizeof(p) - n,
 		"{\"name\": %s, \"unique_id\": \"%s_%s\", "
 		"\"state_topic\": \"%s/%s/%s\", "
 		"\"availability\": [{\"topic\": \"%s/bridge/availability\"}, "
-		"{\"topic\": \"%s/%s/availability\"}], \"availability_mode\": \"all\"",
-		v[0], m->node, s->key, o.prefix, m->node,
-		s->key, o.prefix, o.prefix, m->node);
-	if (s->device_class)
-		n += snprintf(p + n, sizeof(p) - n, ", \"device_class\": \"%s\"",
-			      s->device_class);
-	if (s->state_class)
-		n += snprintf(p + n, sizeof(p) - n, ", \"state_class\": \"%s\"",
-			      s->state_class);
-	if (s->unit) {
-		jstr(v[2], sizeof(v[2]), s->unit);
-		n += snprintf(p + n, sizeof(p) - n,
-			      ", \"unit_of_measurement\": %s", v[2]);
-	}
+		"{\"topic\": \"%s/%s/availability\"}%s], \"availability_mode\": \"all\"%s",
+		v[0], m->node, key, o.prefix, m->node, key, o.prefix, o.prefix,
+		m->node, info, extra);
 	n += snprintf(p + n, sizeof(p) - n,
 		", \"device\": {\"identifiers\": [\"%s\"], \"name\": \"Kamstrup %s\", "
 		"\"manufacturer\": \"Kamstrup\", \"model\": %s, "
 		"\"serial_number\": \"%s\"", m->node, m->serial, v[1], m->serial);
 	if (*m->sw) {
-		jstr(v[3], sizeof(v[3]), m->sw);
-		n += snprintf(p + n, sizeof(p) - n, ", \"sw_version\": %s", v[3]);
+		jstr(v[2], sizeof(v[2]), m->sw);
+		n += snprintf(p + n, sizeof(p) - n, ", \"sw_version\": %s", v[2]);
 	}
 	snprintf(p + n, sizeof(p) - n, "}}");
 	publish(t, p, true);
+}
+
+static void announce_sensor(const struct mq_meter *m,
+			    const struct mq_sensor *s)
+{
+	char x[512], u[160];
+	size_t n = 0;
+
+	x[0] = 0;
+	if (s->device_class)
+		n += snprintf(x + n, sizeof(x) - n, ", \"device_class\": \"%s\"",
+			      s->device_class);
+	if (s->state_class)
+		n += snprintf(x + n, sizeof(x) - n, ", \"state_class\": \"%s\"",
+			      s->state_class);
+	if (s->unit) {
+		jstr(u, sizeof(u), s->unit);
+		snprintf(x + n, sizeof(x) - n, ", \"unit_of_measurement\": %s", u);
+	}
+	announce_entity(m, "sensor", s->key, s->name, x);
+}
+
+/*
+ * The info code: a problem binary_sensor (ON when nonzero) and a
+ * diagnostic sensor of the code ("0x0010"); both carry the MULTICAL 403's
+ * flag names as attributes ({"code": 16, "flags": [...]})
+ */
+static void announce_info(const struct mq_meter *m)
+{
+	char x[512];
+
+	snprintf(x, sizeof(x), ", \"device_class\": \"problem\", "
+		 "\"payload_on\": \"ON\", \"payload_off\": \"OFF\", "
+		 "\"json_attributes_topic\": \"%s/%s/info_code/attributes\"",
+		 o.prefix, m->node);
+	announce_entity(m, "binary_sensor", "info_problem", "info", x);
+	snprintf(x, sizeof(x), ", \"entity_category\": \"diagnostic\", "
+		 "\"json_attributes_topic\": \"%s/%s/info_code/attributes\"",
+		 o.prefix, m->node);
+	announce_entity(m, "sensor", "info_code", "info code", x);
+}
+
+/* The info code's state, attributes and availability */
+static void publish_info(const struct mq_meter *m)
+{
+	char t[256], p[UTIL_INFO_FLAGS_MAX + 64], f[UTIL_INFO_FLAGS_MAX];
+
+	topic(t, sizeof(t), m->node, "info_code/availability");
+	publish(t, m->info_ok ? "online" : "offline", true);
+	if (!m->info_ok)
+		return;
+	topic(t, sizeof(t), m->node, "info_problem");
+	publish(t, m->info ? "ON" : "OFF", false);
+	topic(t, sizeof(t), m->node, "info_code");
+	snprintf(p, sizeof(p), "0x%04x", m->info);
+	publish(t, p, false);
+	util_info_flags(m->info, "\", \"", f, sizeof(f));
+	snprintf(p, sizeof(p), *f ? "{\"code\": %u, \"flags\": [\"%s\"]}" :
+		 "{\"code\": %u, \"flags\": []}", m->info, f);
+	topic(t, sizeof(t), m->node, "info_code/attributes");
+	publish(t, p, false);
 }
 
 static void announce_meter(struct mq_meter *m)
@@ -202,6 +265,8 @@ static void announce_meter(struct mq_meter *m)
 	for (i = 0; i < m->n; i++)
 		if (m->s[i].known)
 			announce_sensor(m, &m->s[i]);
+	if (m->has_info)
+		announce_info(m);
 	topic(t, sizeof(t), m->node, "availability");
 	publish(t, m->available ? "online" : "offline", true);
 }
@@ -575,6 +640,8 @@ static void read_and_publish(struct mq_meter *m)
 		topic(t, sizeof(t), m->node, m->s[i].key);
 		publish(t, m->s[i].value, false);
 	}
+	if (m->has_info && m->available)
+		publish_info(m);
 }
 
 /* Waits (5 s at most) until the broker acknowledged what was sent */
@@ -665,6 +732,7 @@ int main(int argc, char **argv)
 		KMP_REG_HEAT_ENERGY, KMP_REG_POWER, KMP_REG_TEMP1,
 		KMP_REG_TEMP2, KMP_REG_TEMP_DIFF, KMP_REG_FLOW,
 		KMP_REG_VOLUME, 0x03ec,	/* hour counter */
+		KMP_REG_INFO_CODE,	/* its alarm: a 2nd request (9 ids) */
 	};
 	long long next;
 	unsigned int i;

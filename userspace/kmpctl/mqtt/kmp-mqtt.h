@@ -40,6 +40,13 @@ struct mq_meter {
 	int last_err;
 	unsigned int n;
 	struct mq_sensor s[MQ_MAX_SENSORS];
+	/*
+	 * A heat meter's info code (the driver's info_code, or register
+	 * 0x0063 with --tty): a problem binary_sensor and a sensor
+	 */
+	bool has_info;
+	bool info_ok;		/* the last read worked: @info holds it */
+	uint32_t info;
 	/* source */
 	struct kmpctl_transport *tty;
 	struct kmpctl_ctx *ctx;

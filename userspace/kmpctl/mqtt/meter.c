@@ -137,18 +137,23 @@ static int tty_identify(struct mq_meter *m)
 static int tty_read(struct mq_source *src, struct mq_meter *m)
 {
 	static struct kmpctl_result res[KMPCTL_MAX_IDS];
-	unsigned int i, ok = 0;
+	unsigned int i, k = 0, ok = 0;
 	int ret, err = 0;
 
 	ret = m->tty->read_registers(m->tty, src->regs, src->nregs, res);
 	if (ret)
 		return ret;
-	for (i = 0; i < src->nregs && i < MQ_MAX_SENSORS; i++) {
-		struct mq_sensor *s = &m->s[i];
+	for (i = 0; i < src->nregs && k < MQ_MAX_SENSORS; i++) {
+		struct mq_sensor *s = &m->s[k];
 		const struct kmp_value *v = &res[i].val;
 		const struct kmp_unit *u = kmp_unit(v->unit);
 		struct fx si, f;
 
+		if (res[i].reg == KMP_REG_INFO_CODE) {	/* no sensor of its own */
+			m->info_ok = !res[i].err && !util_info_code(v, &m->info);
+			continue;
+		}
+		k++;
 		s->ok = false;
 		if (res[i].err) {
 			if (res[i].err != -ENODATA)
@@ -177,7 +182,7 @@ static int tty_read(struct mq_source *src, struct mq_meter *m)
 		}
 	}
 	/* a meter that answers nothing is not there; absent ones just lack */
-	return ok ? 0 : err ?: -ENODATA;
+	return ok || m->info_ok ? 0 : err ?: -ENODATA;
 }
 
 static int tty_open(struct mq_source *src)
@@ -191,11 +196,16 @@ static int tty_open(struct mq_source *src)
 		util_err("%s: %s", src->kopts->tty, util_strerror(err));
 		return -KMPCTL_EXIT_FAIL;
 	}
-	for (i = 0; i < src->nregs && i < MQ_MAX_SENSORS; i++) {
+	for (i = 0; i < src->nregs && m->n < MQ_MAX_SENSORS; i++) {
 		const struct kmp_register *r = kmp_register(src->regs[i]);
 		const char *name = r ? r->name : NULL;
-		struct mq_sensor *s = &m->s[i];
+		struct mq_sensor *s = &m->s[m->n];
 
+		if (src->regs[i] == KMP_REG_INFO_CODE) {
+			m->has_info = true;
+			continue;
+		}
+		m->n++;
 		s->reg = src->regs[i];
 		if (name)
 			snprintf(s->name, sizeof(s->name), "%s", name);
@@ -204,7 +214,6 @@ static int tty_open(struct mq_source *src)
 				 s->reg);
 		slug(s->key, sizeof(s->key), s->name);
 	}
-	m->n = i;
 	src->n = 1;
 	return 0;
 }
@@ -253,6 +262,7 @@ static int iio_open(struct mq_source *src)
 			s->known = true;
 		}
 		m->n = k;
+		m->has_info = iio_device_find_attr(c->devs[i].dev, "info_code");
 		snprintf(m->model, sizeof(m->model), "%s", c->devs[i].name);
 		src->n++;
 	}
@@ -276,6 +286,15 @@ static int iio_read(struct mq_meter *m)
 		if (err)
 			return err;
 		set_node(m);
+	}
+	if (m->has_info) {	/* "0x0010" */
+		char buf[32];
+		unsigned long v = 0;
+
+		m->info_ok = !kmpctl_dev_attr(m->ctx, m->dev, "info_code", buf,
+					      sizeof(buf)) &&
+			     !util_parse_uint(buf, UINT32_MAX, &v);
+		m->info = v;
 	}
 	for (i = 0; i < m->n; i++) {
 		struct mq_sensor *s = &m->s[i];
