@@ -248,36 +248,10 @@ static void chan_unit(struct kmpctl_chan *c)
 	}
 }
 
-/*
- * A channel's attribute, from its own file in_<id>_<attr> where the device
- * has one: libiio 0.24 gives the attributes of an unindexed channel to an
- * indexed one of its type (in_energy_raw to energy2, beside in_energy2_raw)
- * and leaves it none.  Then the file libiio names for the channel (a
- * shared one: in_voltage_scale); -ENOENT without.  @file: the file read.
- */
-static ssize_t chan_attr(struct iio_channel *ch, const char *attr, char *buf,
-			 size_t size, char *file, size_t fsize)
-{
-	const char *f = iio_channel_find_attr(ch, attr) ?
-			iio_channel_attr_get_filename(ch, attr) : NULL;
-	ssize_t r;
-
-	snprintf(file, fsize, "in_%s_%s", iio_channel_get_id(ch), attr);
-	if (!f || strcmp(f, file)) {
-		r = iio_device_attr_read(iio_channel_get_device(ch), file, buf,
-					 size);
-		if (r != -ENOENT || !f)
-			return r;
-	}
-	snprintf(file, fsize, "%s", f);
-	return iio_channel_attr_read(ch, attr, buf, size);
-}
-
 static void chan_label(struct iio_channel *ch, char *buf, size_t size)
 {
-	char file[96];
-
-	if (chan_attr(ch, "label", buf, size, file, sizeof(file)) < 0)
+	if (!iio_channel_find_attr(ch, "label") ||
+	    iio_channel_attr_read(ch, "label", buf, size) < 0)
 		*buf = 0;
 	buf[size - 1] = 0;
 	util_trim(buf);
@@ -318,12 +292,20 @@ static int chan_num(struct kmpctl_chan *c, const char *dev_id,
 		    const char *attr, bool optional, struct fx *x, char *s,
 		    size_t size)
 {
+	const char *file = iio_channel_find_attr(c->ch, attr) ?
+			   iio_channel_attr_get_filename(c->ch, attr) : NULL;
 	char buf[128];
-	ssize_t r = chan_attr(c->ch, attr, buf, sizeof(buf), c->err_attr,
-			      sizeof(c->err_attr));
+	ssize_t r = -ENOENT;
 
-	if (r == -ENOENT && optional)
+	if (!file && optional)
 		return 0;
+	if (file)
+		r = iio_channel_attr_read(c->ch, attr, buf, sizeof(buf));
+	if (file)
+		snprintf(c->err_attr, sizeof(c->err_attr), "%s", file);
+	else
+		snprintf(c->err_attr, sizeof(c->err_attr), "in_%s_%s", c->id,
+			 attr);
 	if (r >= 0) {
 		buf[sizeof(buf) - 1] = 0;
 		util_trim(buf);

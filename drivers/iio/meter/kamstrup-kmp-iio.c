@@ -564,6 +564,7 @@ static int kmp_add_channel(struct kmp_meter *m, struct iio_chan_spec *chan,
 				      BIT(IIO_CHAN_INFO_SCALE),
 		.info_mask_shared_by_all = BIT(IIO_CHAN_INFO_SAMP_FREQ),
 	};
+	/* Unnumbered: the first of its kind; see also kmp_parse_channels() */
 	if (t->indexed || reg->index != 1) {
 		chan->indexed = 1;
 		chan->channel = reg->index;
@@ -618,6 +619,21 @@ static int kmp_parse_channels(struct kmp_meter *m,
 		ret = kmp_add_channel(m, &chans[m->nchans], reg, label);
 		if (ret)
 			return ret;
+	}
+
+	/*
+	 * A type with more than one channel numbers all of them: in_energy_*
+	 * beside in_energy3_* would read as attributes shared by type.
+	 */
+	for (i = 0; i < m->nchans; i++) {
+		unsigned int j;
+
+		for (j = 0; j < m->nchans && !chans[i].indexed; j++) {
+			if (j == i || chans[j].type != chans[i].type)
+				continue;
+			chans[i].indexed = 1;
+			chans[i].channel = m->chans[i].reg->index;
+		}
 	}
 
 	chans[m->nchans] = kmp_timestamp_chan;

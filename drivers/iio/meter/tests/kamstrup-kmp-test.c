@@ -822,7 +822,9 @@ static void kmp_drv_test_batching(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kmp_fake_chan(f, 0x3f)->type, IIO_ENERGY);
 	KUNIT_EXPECT_TRUE(test, kmp_fake_chan(f, 0x3f)->indexed);
 	KUNIT_EXPECT_EQ(test, kmp_fake_chan(f, 0x3f)->channel, 3);
-	KUNIT_EXPECT_FALSE(test, kmp_fake_chan(f, 0x3c)->indexed);
+	/* With E3 beside it, E1 is numbered too: in_energy1 */
+	KUNIT_EXPECT_TRUE(test, kmp_fake_chan(f, 0x3c)->indexed);
+	KUNIT_EXPECT_EQ(test, kmp_fake_chan(f, 0x3c)->channel, 1);
 	KUNIT_EXPECT_EQ(test, kmp_fake_chan(f, 0x5b)->type, IIO_PRESSURE);
 	KUNIT_EXPECT_NULL(test, kmp_fake_chan(f, KMP_REG_TEMP_DIFF));
 	f->m->indio_dev->info->read_label(f->m->indio_dev, kmp_fake_chan(f, 0x3f), label);
@@ -1086,11 +1088,11 @@ static void kmp_drv_test_electricity(struct kunit *test)
 		const char *label;
 		s64 raw;
 	} want[] = {
-		{ KMP_REG_ENERGY_IN, IIO_ENERGY, false, 1, "energy in",
+		{ KMP_REG_ENERGY_IN, IIO_ENERGY, true, 1, "energy in",
 		  44444412000LL },				/* J */
 		{ KMP_REG_ENERGY_OUT, IIO_ENERGY, true, 2, "energy out",
 		  3555360000LL },
-		{ KMP_REG_POWER_IN, IIO_POWER, false, 1, "power in", 1234000 },
+		{ KMP_REG_POWER_IN, IIO_POWER, true, 1, "power in", 1234000 },
 		{ KMP_REG_POWER_OUT, IIO_POWER, true, 2, "power out", 0 },
 		{ KMP_REG_VOLTAGE_L1, IIO_VOLTAGE, true, 1, "voltage L1", 231000 },
 		{ KMP_REG_VOLTAGE_L2, IIO_VOLTAGE, true, 2, "voltage L2", 229500 },
@@ -1186,10 +1188,11 @@ static void kmp_drv_test_heat_quantities(struct kunit *test)
 	KUNIT_EXPECT_NE(test, chan->channel, kmp_fake_chan(f, KMP_REG_FLOW)->channel);
 	KUNIT_EXPECT_EQ(test, kmp_fake_raw64(f, KMP_REG_FLOW2, &raw), 0);
 	KUNIT_EXPECT_EQ(test, raw, 98);
-	/* E1 in high resolution is E1: in_energy, in joules */
+	/* E1 in high resolution is E1: in_energy1 beside E3, in joules */
 	chan = kmp_fake_chan(f, 0x10a);
 	KUNIT_EXPECT_EQ(test, chan->type, IIO_ENERGY);
-	KUNIT_EXPECT_FALSE(test, chan->indexed);
+	KUNIT_EXPECT_TRUE(test, chan->indexed);
+	KUNIT_EXPECT_EQ(test, chan->channel, 1);
 	KUNIT_EXPECT_EQ(test, kmp_fake_raw64(f, 0x10a, &raw), 0);
 	KUNIT_EXPECT_EQ(test, raw, 1183039999200LL);
 	KUNIT_EXPECT_EQ(test, kmp_fake_chan(f, 0x3f)->channel, 3);
