@@ -38,6 +38,18 @@ USER_CFLAGS ?= -O2 -g -Wall -Wextra -Wno-sign-compare \
 	-Wno-missing-field-initializers -std=gnu11
 
 KMPCTL_SRC := $(wildcard userspace/kmpctl/*.c)
+# userspace/lib: what kmpctl, kmp-mqtt and kmp-decode share (messages and
+# exact decimals, records and formats, the tty transport, libiio as device
+# source), built once into a static archive each program links
+LIBKMP_SRC := $(wildcard userspace/lib/*.c)
+LIBKMP_HDR := $(wildcard userspace/lib/*.h)
+LIBKMP := $(O_USER)/lib/libkmp-user.a
+# the archiver of CC_USER's toolchain: aarch64-linux-gnu-gcc-ar for
+# aarch64-linux-gnu-gcc (gcc-ar: fine with -flto objects too)
+AR_USER ?= $(patsubst %gcc,%gcc-ar,$(filter %gcc,$(firstword $(CC_USER))))
+ifeq ($(AR_USER),)
+AR_USER := ar
+endif
 KMPSIM_SRC := $(wildcard userspace/kmp-sim/*.c)
 # The core's KUnit suite, run as a program through the KUnit stand-in
 UTEST_SRC := $(wildcard tests/userspace/*.c) drivers/iio/meter/tests/kmp-test.c
@@ -66,7 +78,7 @@ userspace: $(O_USER)/kmpctl $(O_USER)/kmp-mqtt $(O_USER)/kmp-sim \
 $(O_USER):
 	mkdir -p $@
 
-KMPCTL_HDR := $(wildcard userspace/kmpctl/*.h) $(UAPI_HDR)
+KMPCTL_HDR := $(wildcard userspace/kmpctl/*.h) $(LIBKMP_HDR) $(UAPI_HDR)
 
 # libiio (kmpctl) and libmosquitto (kmp-mqtt) through pkg-config.  A cross
 # compiler (CC_USER=aarch64-linux-gnu-gcc) links against Debian's -dev
@@ -90,34 +102,45 @@ endif
 $(USER_SYSROOT)/.done: userspace/kmpctl/fetch-sysroot
 	userspace/kmpctl/fetch-sysroot $(USER_ARCH) $(USER_SYSROOT)
 
-# kmpctl: the core and libiio; nothing of the tests (not kmp-meter.c)
-$(O_USER)/kmpctl: $(KMPCTL_SRC) $(KMPCTL_HDR) $(CORE_SRC) $(CORE_HDR) \
-		$(USER_SYSROOT_DEP) | $(O_USER)
-	$(CC_USER) $(USER_CPPFLAGS) $(USER_CFLAGS) \
+# The shared library (iio-source.o wants libiio's headers: of the sysroot
+# when cross compiling); an archive: kmp-decode takes only what it uses
+$(O_USER)/lib/%.o: userspace/lib/%.c $(LIBKMP_HDR) $(CORE_HDR) \
+		$(USER_SYSROOT_DEP)
+	@mkdir -p $(@D)
+	$(CC_USER) $(USER_CPPFLAGS) -Iuserspace/lib $(USER_CFLAGS) \
+		$$($(USER_PC) --cflags libiio) -c -o $@ $<
+
+$(LIBKMP): $(patsubst userspace/lib/%.c,$(O_USER)/lib/%.o,$(LIBKMP_SRC))
+	rm -f $@
+	$(AR_USER) rcs $@ $^
+
+# kmpctl: the core, userspace/lib and libiio; nothing of the tests (not
+# kmp-meter.c)
+$(O_USER)/kmpctl: $(KMPCTL_SRC) $(KMPCTL_HDR) $(LIBKMP) $(CORE_SRC) \
+		$(CORE_HDR) $(USER_SYSROOT_DEP) | $(O_USER)
+	$(CC_USER) $(USER_CPPFLAGS) -Iuserspace/lib $(USER_CFLAGS) \
 		$$($(USER_PC) --cflags libiio) -o $@ $(KMPCTL_SRC) \
-		$(CORE_SRC) $(USER_LINK) $$($(USER_PC) --libs libiio) -pthread
+		$(CORE_SRC) $(LIBKMP) $(USER_LINK) \
+		$$($(USER_PC) --libs libiio) -pthread
 
 # kmp-decode: KMP frames explained, a developer's tool (not packaged: it
 # reads requests with the meter side's kmp_decode_request()); registers
-# print through kmpctl's output.c, without libiio
-KMPDECODE_SRC := userspace/kmp-decode/kmp-decode.c \
-	$(addprefix userspace/kmpctl/,output.c util.c)
-$(O_USER)/kmp-decode: $(KMPDECODE_SRC) $(addprefix userspace/kmpctl/,output.h \
-		util.h) $(CORE_SRC) $(CORE_HDR) $(METER_SRC) $(METER_HDR) \
-		| $(O_USER)
-	$(CC_USER) $(USER_CPPFLAGS) -Iuserspace/kmpctl $(USER_CFLAGS) -o $@ \
-		$(KMPDECODE_SRC) $(CORE_SRC) $(METER_SRC)
+# print through userspace/lib's output.c; it links no libiio
+KMPDECODE_SRC := userspace/kmp-decode/kmp-decode.c
+$(O_USER)/kmp-decode: $(KMPDECODE_SRC) $(LIBKMP_HDR) $(LIBKMP) $(CORE_SRC) \
+		$(CORE_HDR) $(METER_SRC) $(METER_HDR) | $(O_USER)
+	$(CC_USER) $(USER_CPPFLAGS) -Iuserspace/lib $(USER_CFLAGS) -o $@ \
+		$(KMPDECODE_SRC) $(CORE_SRC) $(METER_SRC) $(LIBKMP)
 
-# kmp-mqtt: the MQTT / Home Assistant bridge, on kmpctl's tty and libiio
-# layers and libmosquitto
-KMPMQTT_SRC := $(wildcard userspace/kmpctl/mqtt/*.c) \
-	$(addprefix userspace/kmpctl/,util.c tty.c iio.c)
+# kmp-mqtt: the MQTT / Home Assistant bridge, on userspace/lib's tty
+# transport and libiio source, and libmosquitto
+KMPMQTT_SRC := $(wildcard userspace/kmpctl/mqtt/*.c)
 $(O_USER)/kmp-mqtt: $(KMPMQTT_SRC) $(wildcard userspace/kmpctl/mqtt/*.h) \
-		$(KMPCTL_HDR) $(CORE_SRC) $(CORE_HDR) $(USER_SYSROOT_DEP) \
-		| $(O_USER)
-	$(CC_USER) $(USER_CPPFLAGS) -Iuserspace/kmpctl $(USER_CFLAGS) \
+		$(LIBKMP_HDR) $(LIBKMP) $(CORE_SRC) $(CORE_HDR) \
+		$(USER_SYSROOT_DEP) | $(O_USER)
+	$(CC_USER) $(USER_CPPFLAGS) -Iuserspace/lib $(USER_CFLAGS) \
 		$$($(USER_PC) --cflags libiio libmosquitto) -o $@ \
-		$(KMPMQTT_SRC) $(CORE_SRC) $(USER_LINK) \
+		$(KMPMQTT_SRC) $(CORE_SRC) $(LIBKMP) $(USER_LINK) \
 		$$($(USER_PC) --libs libiio libmosquitto) -pthread
 
 # kmp-sim with no PROFILE serves multical403.profile, compiled in
@@ -131,12 +154,13 @@ $(O_USER)/kmp-sim: $(KMPSIM_SRC) $(wildcard userspace/kmp-sim/*.h) \
 	$(CC_USER) $(USER_CPPFLAGS) $(USER_CFLAGS) -o $@ $(KMPSIM_SRC) \
 		$(O_USER)/kmp-sim-profile.c $(CORE_SRC) $(METER_SRC)
 
-# kmpctl's fixed-point decimals against the core's formatter (tests/tools)
-$(O_USER)/fx-test: tests/tools/fx-test.c userspace/kmpctl/util.c \
-		userspace/kmpctl/util.h $(CORE_SRC) $(CORE_HDR) | $(O_USER)
-	$(CC_USER) $(USER_CPPFLAGS) -Iuserspace/kmpctl $(USER_CFLAGS) \
+# userspace/lib's fixed-point decimals against the core's formatter
+# (tests/tools; util.c compiled here, with the sanitizers)
+$(O_USER)/fx-test: tests/tools/fx-test.c userspace/lib/util.c \
+		userspace/lib/util.h $(CORE_SRC) $(CORE_HDR) | $(O_USER)
+	$(CC_USER) $(USER_CPPFLAGS) -Iuserspace/lib $(USER_CFLAGS) \
 		-fsanitize=address,undefined -fno-sanitize-recover=all -o $@ \
-		tests/tools/fx-test.c userspace/kmpctl/util.c $(CORE_SRC)
+		tests/tools/fx-test.c userspace/lib/util.c $(CORE_SRC)
 
 # The KUnit suite of the core, run in userspace through a KUnit stand-in
 # (tests/userspace), under AddressSanitizer and UBSan.

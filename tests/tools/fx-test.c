@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * kmpctl's fixed-point decimals (userspace/kmpctl/util.c) against the
+ * The fixed-point decimals of userspace/lib/util.c against the
  * protocol core's formatter: every value a meter can send must come out
  * exactly.  For mantissas from 0 to 2^64 - 1 (the edges and a spread in
  * between), both signs and every exponent -63..63, the struct fx made from

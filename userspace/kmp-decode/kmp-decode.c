@@ -12,7 +12,7 @@
  * decoded once (the core's decoders; for requests the meter side's
  * kmp_decode_request()), then printed as text, JSON or CSV.  Any CID is
  * shown: decoding sends nothing.  Registers print as the records of
- * kmpctl reg (kmpctl's output.c), so both tools show a value alike.
+ * kmpctl reg (userspace/lib/output.c), so both tools show a value alike.
  *
  * It links the meter's side of the protocol (kmp-meter.c, from the tests)
  * for requests: it is built in the tree and not installed.

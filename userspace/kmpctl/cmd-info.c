@@ -83,9 +83,9 @@ static int tty_info(const struct kmpctl_opts *opts)
 	char rev[8] = "";
 	int ret;
 
-	t = kmpctl_tty_open(opts, &ret);
+	t = kmpctl_tty_open(&opts->line, &ret);
 	if (!t) {
-		util_err("%s: %s", opts->tty, util_strerror(ret));
+		util_err("%s: %s", opts->line.tty, util_strerror(ret));
 		return KMPCTL_EXIT_FAIL;
 	}
 	t->info(t, &info);
@@ -131,9 +131,9 @@ int kmpctl_cmd_info(const struct kmpctl_opts *opts, int argc, char **argv)
 	(void)argv;
 	if (argc)
 		return util_usage("info: no arguments expected");
-	if (opts->tty)
+	if (opts->line.tty)
 		return tty_info(opts);
-	if ((idx = kmpctl_ctx_meter(opts, &c)) < 0)
+	if ((idx = kmpctl_ctx_meter(opts->uri, opts->device, &c)) < 0)
 		return -idx;
 	/*
 	 * The driver logs the meter's type and revision at probe; it keeps

@@ -50,13 +50,13 @@ int kmpctl_cmd_read(const struct kmpctl_opts *opts, int argc, char **argv)
 	unsigned long v;
 	int i, n, idx, status = KMPCTL_EXIT_OK;
 
-	if (opts->tty)
+	if (opts->line.tty)
 		return kmpctl_cmd_reg(opts, argc, argv);
 	for (i = 0; i < argc; i++)
 		if (util_parse_uint(argv[i], ~0UL, &v) != -EINVAL)
 			return util_usage("read: '%s' is a register id, not a channel: use 'kmpctl reg %s' (or --tty DEV read)",
 					  argv[i], argv[i]);
-	if ((idx = kmpctl_ctx_meter(opts, &c)) < 0)
+	if ((idx = kmpctl_ctx_meter(opts->uri, opts->device, &c)) < 0)
 		return -idx;
 	dev_id = c.devs[idx].id;
 	n = kmpctl_chans_select(c.devs[idx].dev, dev_id, argc, argv, false, set);

@@ -51,7 +51,7 @@ static int chardev_path(const struct kmpctl_opts *opts, char *path,
 		snprintf(path, size, "%s", opts->device);
 		return 0;
 	}
-	idx = kmpctl_ctx_meter(opts, c);
+	idx = kmpctl_ctx_meter(opts->uri, opts->device, c);
 	if (idx >= 0 && !*c->devs[idx].misc) {
 		util_err("%s: no character device (misc/kmpN) under it: not a kamstrup-kmp meter?",
 			 c->devs[idx].id);
@@ -73,18 +73,18 @@ int kmpctl_cmd_reg(const struct kmpctl_opts *opts, int argc, char **argv)
 	unsigned int n = 0, i;
 	int ret, status = KMPCTL_EXIT_OK;
 
-	ret = parse_registers(opts->tty ? "read" : "reg", argc, argv, ids, &n);
+	ret = parse_registers(opts->line.tty ? "read" : "reg", argc, argv, ids, &n);
 	if (ret)
 		return ret;
-	if (!opts->tty) {
+	if (!opts->line.tty) {
 		ret = chardev_path(opts, path, sizeof(path));
 		if (ret)
 			return ret;
 	}
-	t = opts->tty ? kmpctl_tty_open(opts, &ret) :
+	t = opts->line.tty ? kmpctl_tty_open(&opts->line, &ret) :
 			kmpctl_chardev_open(path, &ret);
 	if (!t) {
-		util_err("%s: %s", opts->tty ? opts->tty : path,
+		util_err("%s: %s", opts->line.tty ? opts->line.tty : path,
 			 util_strerror(ret));
 		return KMPCTL_EXIT_FAIL;
 	}

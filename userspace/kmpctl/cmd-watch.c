@@ -239,7 +239,7 @@ int kmpctl_cmd_watch(const struct kmpctl_opts *opts, int argc, char **argv)
 	unsigned int i;
 	int ret, idx, sig;
 
-	if ((idx = kmpctl_ctx_meter(opts, &c)) < 0)
+	if ((idx = kmpctl_ctx_meter(opts->uri, opts->device, &c)) < 0)
 		return -idx;
 	dev = c.devs[idx].dev;
 	w.dev_id = c.devs[idx].id;

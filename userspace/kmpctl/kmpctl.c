@@ -92,27 +92,27 @@ static int handle_opt(int c, char **argv, struct kmpctl_opts *o)
 
 	switch (c) {
 	case OPT_TTY:
-		o->tty = optarg;
+		o->line.tty = optarg;
 		return -1;
 	case OPT_BAUD:
 		if (!num("--baud", 1, 4000000, "a speed", &v))
 			return 2;
 		if (!kmpctl_tty_baud_ok(v))
 			return util_usage("--baud: '%s' is not a standard speed (300, 600, 1200, 2400, ... 115200)", optarg);
-		o->baud = v;
+		o->line.baud = v;
 		return -1;
 	case OPT_ADDR:
 		return num("--addr", 0, 0xff, "an address 0..0xff", &v) ?
-		       (o->addr = v, -1) : 2;
+		       (o->line.addr = v, -1) : 2;
 	case OPT_TIMEOUT:
 		return num("--timeout", 1, 600000, "1..600000 ms", &v) ?
-		       (o->timeout_ms = v, -1) : 2;
+		       (o->line.timeout_ms = v, -1) : 2;
 	case OPT_TURNAROUND:
 		return num("--turnaround", 0, 600000, "0..600000 ms", &v) ?
-		       (o->turnaround_ms = v, -1) : 2;
+		       (o->line.turnaround_ms = v, -1) : 2;
 	case OPT_RETRIES:
 		return num("--retries", 0, 100, "0..100", &v) ?
-		       (o->retries = v, -1) : 2;
+		       (o->line.retries = v, -1) : 2;
 	case OPT_JSON:
 	case OPT_CSV:
 		o->format = c == OPT_JSON ? KMPCTL_FMT_JSON : KMPCTL_FMT_CSV;
@@ -149,8 +149,8 @@ static int handle_opt(int c, char **argv, struct kmpctl_opts *o)
 int main(int argc, char **argv)
 {
 	struct kmpctl_opts o = {
-		.baud = 1200, .addr = KMP_ADDR_HEAT, .timeout_ms = -1,
-		.turnaround_ms = 300, .retries = 2,
+		.line = { .baud = 1200, .addr = KMP_ADDR_HEAT, .timeout_ms = -1,
+			  .turnaround_ms = 300, .retries = 2 },
 	};
 	unsigned int i;
 	int c, ret;
@@ -170,10 +170,10 @@ int main(int argc, char **argv)
 			break;
 	if (i == ARRAY_SIZE(commands))
 		return util_usage("unknown command '%s'", argv[optind]);
-	if (o.tty && !commands[i].tty)
+	if (o.line.tty && !commands[i].tty)
 		return util_usage("%s: --tty does not apply (it reads registers directly: read, reg, info)",
 				  commands[i].name);
-	if (o.tty && (o.uri || o.device))
+	if (o.line.tty && (o.uri || o.device))
 		return util_usage("--tty and -u/-d exclude each other");
 	if ((o.uri || o.device) && !commands[i].iio)
 		return util_usage("%s: -u and -d do not apply", commands[i].name);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * kmpctl: devices and channels through libiio (linked), locally or from
- * iiod.
+ * Devices and channels through libiio (linked), locally or from iiod:
+ * kmpctl's driver commands and kmp-mqtt.
  *
  * A channel's value is (raw + offset) * scale in the IIO ABI's unit of its
  * type, computed exactly (struct fx) and converted to SI by type: J, W, °C
@@ -10,11 +10,12 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "kmpctl.h"
+#include "iio-source.h"
 
 #define SYSFS_IIO	"/sys/bus/iio/devices"
 #define DRIVER		"kamstrup-kmp"
@@ -166,9 +167,9 @@ int kmpctl_ctx_select(const struct kmpctl_ctx *c, const char *want)
 	return -KMPCTL_EXIT_FAIL;
 }
 
-int kmpctl_ctx_meter(const struct kmpctl_opts *o, struct kmpctl_ctx *c)
+int kmpctl_ctx_meter(const char *uri, const char *device, struct kmpctl_ctx *c)
 {
-	int idx = kmpctl_ctx_open(o->uri, c) ?: kmpctl_ctx_select(c, o->device);
+	int idx = kmpctl_ctx_open(uri, c) ?: kmpctl_ctx_select(c, device);
 
 	if (idx < 0)
 		kmpctl_ctx_close(c);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * kmpctl: records printed as aligned text, JSON (RFC 8259) or CSV (RFC 4180).
+ * Records printed as aligned text, JSON (RFC 8259) or CSV (RFC 4180).
  *
  * Values are exact decimal strings made once by the command: nothing here
  * computes, rounds or uses floating point.

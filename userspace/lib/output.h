@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * kmpctl: records and their formats.
+ * Records and their formats (kmpctl and kmp-decode).
  *
  * A command turns what it read into records, once: each a list of fields
  * (key, title, value as text, what kind of JSON value it is, and which
  * formats show it).  output.c prints records as aligned text, JSON or CSV
  * and knows nothing of meters but the core's tables (register names,
- * units).  kmp-decode prints its registers with it too: it includes
- * nothing of kmpctl but util.h.
+ * units).  It includes nothing of any tool: only util.h and the core.
  */
 #ifndef _KMPCTL_OUTPUT_H
 #define _KMPCTL_OUTPUT_H

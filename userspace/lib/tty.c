@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * kmpctl: KMP spoken directly on a serial port, for USB IR heads (which
+ * KMP spoken directly on a serial port, for USB IR heads (which
  * the kernel driver cannot bind: usb-serial registers no serdev controller).
  *
  * The line is raw 8N2, receiver on, modem lines ignored, read with poll().
@@ -16,15 +16,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <termios.h>
 #include <unistd.h>
 
-#include "kmpctl.h"
+#include "tty.h"
+#include "util.h"
 
 struct tty_transport {
 	struct kmpctl_transport t;	/* first: container_of by cast */
-	const struct kmpctl_opts *opts;
+	const struct tty_line *opts;
 	int fd;
 };
 
@@ -134,7 +136,7 @@ static int tty_decode(const struct kmp_frame *f, struct tty_reply *rep)
 static int tty_attempt(struct tty_transport *tt, const u8 *req, size_t len,
 		       u8 cid, long long timeout, struct tty_reply *rep)
 {
-	const struct kmpctl_opts *o = tt->opts;
+	const struct tty_line *o = tt->opts;
 	long long start = util_now_ms(), deadline = start + timeout;
 	struct kmp_frame frame;
 	struct kmp_rx rx;
@@ -198,7 +200,7 @@ static int tty_transaction(struct tty_transport *tt, const u8 *req, int len,
 			   u8 cid, unsigned int n, struct tty_reply *rep,
 			   const char *what)
 {
-	const struct kmpctl_opts *o = tt->opts;
+	const struct tty_line *o = tt->opts;
 	long long bytes = len + kmp_reply_len_max(n), timeout;
 	unsigned int attempt;
 	int ret = len;
@@ -273,7 +275,7 @@ static void tty_close(struct kmpctl_transport *t)
 	free(tt);
 }
 
-struct kmpctl_transport *kmpctl_tty_open(const struct kmpctl_opts *opts,
+struct kmpctl_transport *kmpctl_tty_open(const struct tty_line *opts,
 					 int *err)
 {
 	struct tty_transport *tt = NULL;

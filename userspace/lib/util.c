@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * kmpctl's leaf helpers: messages, numbers and names, exact decimals.
+ * The tools' leaf helpers: messages, numbers and names, exact decimals.
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * kmpctl's leaf helpers: messages, parsing of numbers and names, exact
- * decimals.  Used by kmpctl and kmp-mqtt; includes nothing of either (util.c
- * only the core, for register names).
+ * The tools' leaf helpers: messages, exit statuses, parsing of numbers
+ * and names, exact decimals, the info code's flags.  Used by kmpctl,
+ * kmp-mqtt, kmp-decode and the rest of userspace/lib; includes nothing of
+ * any of them (util.c only the core, for register names).
  */
 #ifndef _KMPCTL_UTIL_H
 #define _KMPCTL_UTIL_H
@@ -14,6 +15,11 @@
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
+
+/* Exit statuses */
+#define KMPCTL_EXIT_OK		0	/* every value asked for was read */
+#define KMPCTL_EXIT_FAIL	1	/* a value could not be read, bad frame */
+#define KMPCTL_EXIT_USAGE	2	/* bad command line */
 
 /* Messages on stderr, "PROG: " first (PROG: util_prog, default "kmpctl") */
 extern const char *util_prog;

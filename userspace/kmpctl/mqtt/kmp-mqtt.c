@@ -34,6 +34,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,7 +60,7 @@ static struct {
 	.interval = 60,
 };
 
-static struct kmpctl_opts kopts = {
+static struct tty_line kopts = {
 	.baud = 1200, .addr = KMP_ADDR_HEAT, .timeout_ms = -1,
 	.turnaround_ms = 300, .retries = 2,
 };

@@ -3,14 +3,17 @@
  * kmp-mqtt: Kamstrup meters to MQTT, with Home Assistant discovery.
  *
  * meter.c reads meters (the kernel driver's channels through libiio, or a
- * USB IR head through kmpctl's tty transport) into sensors with values in
+ * USB IR head through the tty transport of userspace/lib) into sensors with values in
  * Home Assistant's units; kmp-mqtt.c holds the options, the broker and the
  * loop.
  */
 #ifndef _KMP_MQTT_H
 #define _KMP_MQTT_H
 
-#include "kmpctl.h"
+#include "iio-source.h"
+#include "transport.h"
+#include "tty.h"
+#include "util.h"
 
 #define MQ_MAX_METERS	8
 #define MQ_MAX_SENSORS	32
@@ -55,7 +58,7 @@ struct mq_meter {
 };
 
 struct mq_source {
-	const struct kmpctl_opts *kopts;	/* --tty and its line options */
+	const struct tty_line *kopts;	/* --tty and its line options */
 	const char *uri;			/* -u */
 	const char *device;			/* -d */
 	const char *energy_unit;		/* kWh, MJ, GJ */

@@ -5,13 +5,15 @@
  * Through the driver every meter of the libiio context (or the one -d
  * names) is a device and each input channel a sensor, read through sysfs
  * (one read refreshes all channels in the driver's cache window).  With
- * --tty the meter on a USB IR head is read with kmpctl's tty transport:
+ * --tty the meter on a USB IR head is read with the tty transport of
+ * userspace/lib (kmpctl --tty's too):
  * the registers asked for, 8 per request, named and typed by the core's
  * register and unit tables.  Values stay exact: SI units from the driver
  * or the core's unit factors, then Home Assistant's units by powers of
  * ten; only kWh from joules is rounded, to the watt-hour.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
