@@ -83,14 +83,14 @@ static const struct kmp_iio_type kmp_iio_types[] = {
  * @name: the IIO device's name
  * @regs: its channels when the devicetree names none
  * @nregs: their number
- * @info: its IIO info: the device attributes it has
+ * @info_code: it has an info code (register 0x0063): a heat meter
  * @speeds: the baud rates of its optical port, the default first; 0 ends
  */
 struct kmp_model {
 	const char *name;
 	const u16 *regs;
 	unsigned int nregs;
-	const struct iio_info *info;
+	bool info_code;
 	u32 speeds[3];
 };
 
@@ -413,21 +413,24 @@ static DEVICE_ATTR_RO(info_code);
 
 static struct attribute *kmp_attrs[] = {
 	&dev_attr_serialnumber.attr,
-	NULL
-};
-
-static const struct attribute_group kmp_attr_group = {
-	.attrs = kmp_attrs,
-};
-
-static struct attribute *kmp_heat_attrs[] = {
-	&dev_attr_serialnumber.attr,
 	&dev_attr_info_code.attr,
 	NULL
 };
 
-static const struct attribute_group kmp_heat_attr_group = {
-	.attrs = kmp_heat_attrs,
+/* Only heat meters have an info code */
+static umode_t kmp_attr_visible(struct kobject *kobj, struct attribute *attr,
+				int n)
+{
+	struct kmp_meter *m = iio_priv(dev_to_iio_dev(kobj_to_dev(kobj)));
+
+	if (attr == &dev_attr_info_code.attr && !m->has_info_code)
+		return 0;
+	return attr->mode;
+}
+
+static const struct attribute_group kmp_attr_group = {
+	.attrs = kmp_attrs,
+	.is_visible = kmp_attr_visible,
 };
 
 static const struct iio_info kmp_info = {
@@ -436,14 +439,6 @@ static const struct iio_info kmp_info = {
 	.write_raw_get_fmt = kmp_write_raw_get_fmt,
 	.read_label = kmp_read_label,
 	.attrs = &kmp_attr_group,
-};
-
-static const struct iio_info kmp_heat_info = {
-	.read_raw = kmp_read_raw,
-	.write_raw = kmp_write_raw,
-	.write_raw_get_fmt = kmp_write_raw_get_fmt,
-	.read_label = kmp_read_label,
-	.attrs = &kmp_heat_attr_group,
 };
 
 /* Buffered mode: a scan every period_ms, for as long as the buffer is on */
@@ -707,6 +702,7 @@ static int kmp_probe(struct serdev_device *serdev)
 	m->serdev = serdev;
 	m->indio_dev = indio_dev;
 	m->addr = KMP_ADDR_HEAT;
+	m->has_info_code = model->info_code;
 	m->turnaround_ms = KMP_TURNAROUND_MS;
 	m->period_ms = KMP_DEFAULT_PERIOD_MS;
 	m->freq_uhz = DIV_ROUND_CLOSEST(1000U * MICRO, KMP_DEFAULT_PERIOD_MS);
@@ -740,7 +736,7 @@ static int kmp_probe(struct serdev_device *serdev)
 		return ret;
 
 	indio_dev->name = model->name;
-	indio_dev->info = model->info;
+	indio_dev->info = &kmp_info;
 	indio_dev->modes = INDIO_DIRECT_MODE;
 	indio_dev->channels = channels;
 	indio_dev->num_channels = m->nchans + 1;
@@ -773,7 +769,7 @@ static const struct kmp_model kmp_multical_402 = {
 	.name = "multical-402",
 	.regs = kmp_heat_meter_regs,
 	.nregs = ARRAY_SIZE(kmp_heat_meter_regs),
-	.info = &kmp_heat_info,
+	.info_code = true,
 	.speeds = { 1200, 2400 },
 };
 
@@ -781,7 +777,7 @@ static const struct kmp_model kmp_multical_403 = {
 	.name = "multical-403",
 	.regs = kmp_heat_meter_regs,
 	.nregs = ARRAY_SIZE(kmp_heat_meter_regs),
-	.info = &kmp_heat_info,
+	.info_code = true,
 	.speeds = { 1200, 2400 },
 };
 
@@ -789,7 +785,7 @@ static const struct kmp_model kmp_multical_603 = {
 	.name = "multical-603",
 	.regs = kmp_heat_meter_regs,
 	.nregs = ARRAY_SIZE(kmp_heat_meter_regs),
-	.info = &kmp_heat_info,
+	.info_code = true,
 	.speeds = { 1200, 2400 },
 };
 
@@ -798,7 +794,6 @@ static const struct kmp_model kmp_382 = {
 	.name = "kamstrup-382",
 	.regs = kmp_382_regs,
 	.nregs = ARRAY_SIZE(kmp_382_regs),
-	.info = &kmp_info,
 	.speeds = { 9600 },
 };
 

@@ -72,6 +72,7 @@ struct kmp_channel {
  * @serial_read: @serial holds what the meter said
  * @serial_err: why the last attempt to read it failed ...
  * @serial_expires: ... which answers until this time, in jiffies
+ * @has_info_code: the meter has an info code (a heat meter)
  * @info_code: a heat meter's info code, as last read ...
  * @info_err: ... or why that read failed; either answers ...
  * @info_expires: ... until this time, in jiffies ...
@@ -112,6 +113,7 @@ struct kmp_meter {
 	int serial_err;
 	unsigned long serial_expires;
 
+	bool has_info_code;
 	u32 info_code;
 	int info_err;
 	unsigned long info_expires;

@@ -1062,15 +1062,21 @@ static const struct software_node kmp_fake_382_node = {
 	.properties = kmp_fake_382_props,
 };
 
-/* The attribute @name of the IIO device, or NULL */
+/* The attribute @name of the IIO device, or NULL if it has none shown */
 static struct device_attribute *kmp_fake_attr(struct kmp_fake *f,
 					      const char *name)
 {
-	struct attribute **a;
+	const struct attribute_group *grp = f->m->indio_dev->info->attrs;
+	struct kobject *kobj = &f->m->indio_dev->dev.kobj;
+	int n;
 
-	for (a = f->m->indio_dev->info->attrs->attrs; *a; a++)
-		if (!strcmp((*a)->name, name))
-			return container_of(*a, struct device_attribute, attr);
+	for (n = 0; grp->attrs[n]; n++) {
+		if (strcmp(grp->attrs[n]->name, name))
+			continue;
+		if (grp->is_visible && !grp->is_visible(kobj, grp->attrs[n], n))
+			return NULL;
+		return container_of(grp->attrs[n], struct device_attribute, attr);
+	}
 	return NULL;
 }
 
