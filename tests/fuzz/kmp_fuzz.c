@@ -310,10 +310,11 @@ static void check_value(const struct kmp_value *v)
 		CHECK(u->name && (u->quantity == KMP_QTY_NONE) == !u->mult);
 	check_base_units(v);
 
+	/* A known register: its name; a number where it has a quantity */
 	reg = kmp_register(v->reg);
 	if (reg)
 		CHECK(reg->id == v->reg && reg->name && *reg->name &&
-		      reg->quantity != KMP_QTY_NONE);
+		      (reg->quantity == KMP_QTY_NONE) == !reg->index);
 }
 
 /* ---- frames ------------------------------------------------------------ */
