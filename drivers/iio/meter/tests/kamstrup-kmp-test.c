@@ -67,7 +67,7 @@ struct kmp_fake {
 	size_t req_begin;		/* where the last request began */
 	unsigned long req_jiffies;	/* and when */
 
-	struct kmp_value known[32];
+	struct kmp_value known[48];
 	unsigned int nknown;
 
 	const struct software_node *const *children;
@@ -321,6 +321,13 @@ static const struct {
 	{ KMP_REG_POWER_IN_L1, 22, "0.351" },		/* kW */
 	{ KMP_REG_POWER_IN_L2, 21, "475" },		/* W */
 	{ KMP_REG_POWER_IN_L3, 22, "0.408" },		/* kW */
+	{ 0x000d, 2, "12345.6789" },			/* kWh, finer */
+	{ 0x000e, 1, "987600.5" },			/* Wh */
+	{ 0x0540, 22, "0.012" },			/* kW */
+	{ 0x0541, 22, "0" },				/* kW */
+	{ 0x0542, 21, "7" },				/* W */
+	{ 0x00ef, 39, "1875560.123" },			/* l: V1, finer */
+	{ 0x010b, 8, "1.5" },				/* GJ: E3, finer */
 };
 
 static const struct property_entry kmp_fake_fast_props[] = {
@@ -1151,6 +1158,63 @@ static void kmp_drv_test_electricity(struct kunit *test)
 	kmp_fake_expect_only_reads(test, f);
 }
 
+/* The 382's registers a channel node can add: finer energy, power out */
+static const struct software_node kmp_fake_382more_node = {
+	.name = "meter-382-more",
+	.properties = kmp_fake_382_props,
+};
+
+KMP_FAKE_NODE(kmp_fake_382_ein, kmp_fake_382more_node, "channel", 0x0d, KMP_NO_LABEL);
+KMP_FAKE_NODE(kmp_fake_382_eout, kmp_fake_382more_node, "channel", 0x0e, KMP_NO_LABEL);
+KMP_FAKE_NODE(kmp_fake_382_p1, kmp_fake_382more_node, "channel", 0x540, KMP_NO_LABEL);
+KMP_FAKE_NODE(kmp_fake_382_p2, kmp_fake_382more_node, "channel", 0x541, KMP_NO_LABEL);
+KMP_FAKE_NODE(kmp_fake_382_p3, kmp_fake_382more_node, "channel", 0x542, KMP_NO_LABEL);
+
+static const struct software_node *const kmp_fake_382more_children[] = {
+	&kmp_fake_382_ein, &kmp_fake_382_eout, &kmp_fake_382_p1,
+	&kmp_fake_382_p2, &kmp_fake_382_p3, NULL
+};
+
+static void kmp_drv_test_electricity_more(struct kunit *test)
+{
+	static const struct {
+		u16 reg;
+		enum iio_chan_type type;
+		int channel;
+		const char *label;
+		s64 raw;
+	} want[] = {
+		{ 0x000d, IIO_ENERGY, 1, "energy in (high resolution)",
+		  44444444040LL },				/* J */
+		{ 0x000e, IIO_ENERGY, 2, "energy out (high resolution)",
+		  3555361800LL },
+		{ 0x0540, IIO_POWER, 21, "power out L1", 12000 },	/* mW */
+		{ 0x0541, IIO_POWER, 22, "power out L2", 0 },
+		{ 0x0542, IIO_POWER, 23, "power out L3", 7000 },
+	};
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_382more_node,
+					    kmp_fake_382more_children);
+	char *label = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	const struct iio_chan_spec *chan;
+	unsigned int i;
+	s64 raw;
+
+	KUNIT_ASSERT_NOT_NULL(test, label);
+	KUNIT_ASSERT_EQ(test, f->m->nchans, ARRAY_SIZE(want));
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		chan = kmp_fake_chan(f, want[i].reg);
+		KUNIT_ASSERT_NOT_NULL(test, chan);
+		KUNIT_EXPECT_EQ_MSG(test, chan->type, want[i].type, "reg %#x", want[i].reg);
+		KUNIT_EXPECT_TRUE(test, chan->indexed);
+		KUNIT_EXPECT_EQ_MSG(test, chan->channel, want[i].channel, "reg %#x",
+				    want[i].reg);
+		f->m->indio_dev->info->read_label(f->m->indio_dev, chan, label);
+		KUNIT_EXPECT_STREQ(test, strim(label), want[i].label);
+		KUNIT_EXPECT_EQ(test, kmp_fake_raw64(f, want[i].reg, &raw), 0);
+		KUNIT_EXPECT_EQ_MSG(test, raw, want[i].raw, "reg %#x", want[i].reg);
+	}
+}
+
 /* A heat meter's other quantities, each its standard channel */
 static const struct software_node kmp_fake_more_node = {
 	.name = "meter-more",
@@ -1203,6 +1267,40 @@ static void kmp_drv_test_heat_quantities(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, raw, 1183039999200LL);
 	KUNIT_EXPECT_EQ(test, kmp_fake_chan(f, 0x3f)->channel, 3);
 	KUNIT_EXPECT_EQ(test, f->get_register, 1u);
+}
+
+/* V1 and E3 in high resolution: on V1's and E3's channels */
+static const struct software_node kmp_fake_fine_node = {
+	.name = "meter-fine",
+	.properties = kmp_fake_ten_props,
+};
+
+KMP_FAKE_NODE(kmp_fake_fine_v1, kmp_fake_fine_node, "channel", 0xef, KMP_NO_LABEL);
+KMP_FAKE_NODE(kmp_fake_fine_e3, kmp_fake_fine_node, "channel", 0x10b, KMP_NO_LABEL);
+
+static const struct software_node *const kmp_fake_fine_children[] = {
+	&kmp_fake_fine_v1, &kmp_fake_fine_e3, NULL
+};
+
+static void kmp_drv_test_heat_fine(struct kunit *test)
+{
+	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_fine_node,
+					    kmp_fake_fine_children);
+	s64 raw;
+
+	KUNIT_ASSERT_EQ(test, f->m->nchans, 2u);
+	/*
+	 * A volume (a count channel where the kernel lacks the volume
+	 * types), and E3's energy channel, number 3
+	 */
+	KUNIT_EXPECT_TRUE(test, kmp_fake_chan(f, 0xef)->type == IIO_VOLUME ||
+			  kmp_fake_chan(f, 0xef)->type == IIO_COUNT);
+	KUNIT_EXPECT_EQ(test, kmp_fake_chan(f, 0x10b)->type, IIO_ENERGY);
+	KUNIT_EXPECT_EQ(test, kmp_fake_chan(f, 0x10b)->channel, 3);
+	KUNIT_EXPECT_EQ(test, kmp_fake_raw64(f, 0xef, &raw), 0);
+	KUNIT_EXPECT_EQ(test, raw, 1875560123);			/* ml */
+	KUNIT_EXPECT_EQ(test, kmp_fake_raw64(f, 0x10b, &raw), 0);
+	KUNIT_EXPECT_EQ(test, raw, 1500000000);			/* J */
 }
 
 /* The info code: read on demand, kept as long as channel values */
@@ -1749,6 +1847,8 @@ static struct kunit_case kmp_driver_test_cases[] = {
 	KUNIT_CASE(kmp_drv_test_unit_scales),
 	KUNIT_CASE(kmp_drv_test_batching),
 	KUNIT_CASE(kmp_drv_test_electricity),
+	KUNIT_CASE(kmp_drv_test_electricity_more),
+	KUNIT_CASE(kmp_drv_test_heat_fine),
 	KUNIT_CASE(kmp_drv_test_heat_quantities),
 	KUNIT_CASE(kmp_drv_test_info_code),
 	KUNIT_CASE(kmp_drv_test_timeout),
