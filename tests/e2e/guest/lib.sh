@@ -61,7 +61,10 @@ host() {
 	*)
 		[ -e /proc/$$/fd/9 ] || { HOST_REPLY="err no control port"; return 1; }
 		echo "$*" >&9
-		IFS= read -r HOST_REPLY <&9 ;;
+		# Bounded: a soak once waited 33 min for a reply the control
+		# channel had lost; a check fails instead of the run hanging
+		IFS= read -r -t 60 HOST_REPLY <&9 ||
+			{ HOST_REPLY="err no reply from the host in 60 s to '$*'"; return 1; } ;;
 	esac
 	case "$HOST_REPLY" in err*) return 1 ;; esac
 	return 0
