@@ -1087,62 +1087,77 @@ static struct device_attribute *kmp_fake_attr(struct kmp_fake *f,
 	return NULL;
 }
 
+/**
+ * struct kmp_want_chan - what the numbered channel of a register must be
+ * @reg: the register
+ * @type: its IIO type
+ * @channel: its number
+ * @label: its label
+ * @raw: its raw value, exactly
+ */
+struct kmp_want_chan {
+	u16 reg;
+	enum iio_chan_type type;
+	int channel;
+	const char *label;
+	s64 raw;
+};
+
+static void kmp_fake_expect_chan(struct kmp_fake *f,
+				 const struct kmp_want_chan *w)
+{
+	const struct iio_chan_spec *chan = kmp_fake_chan(f, w->reg);
+	char *label = kunit_kzalloc(f->test, PAGE_SIZE, GFP_KERNEL);
+	struct kunit *test = f->test;
+	s64 raw;
+
+	KUNIT_ASSERT_NOT_NULL(test, label);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, chan, "reg %#x", w->reg);
+	KUNIT_EXPECT_EQ_MSG(test, chan->type, w->type, "reg %#x", w->reg);
+	KUNIT_EXPECT_TRUE_MSG(test, chan->indexed, "reg %#x", w->reg);
+	KUNIT_EXPECT_EQ_MSG(test, chan->channel, w->channel, "reg %#x", w->reg);
+	KUNIT_EXPECT_FALSE(test, chan->differential);
+	f->m->indio_dev->info->read_label(f->m->indio_dev, chan, label);
+	KUNIT_EXPECT_STREQ(test, strim(label), w->label);
+	KUNIT_EXPECT_EQ_MSG(test, kmp_fake_raw64(f, w->reg, &raw), 0, "reg %#x",
+			    w->reg);
+	KUNIT_EXPECT_EQ_MSG(test, raw, w->raw, "reg %#x", w->reg);
+}
+
 /*
  * An electricity meter's default channels: energy and power told apart by
  * direction, voltage, current and power by phase, each in its IIO unit.
  */
 static void kmp_drv_test_electricity(struct kunit *test)
 {
-	static const struct {
-		u16 reg;
-		enum iio_chan_type type;
-		bool indexed;
-		int channel;
-		const char *label;
-		s64 raw;
-	} want[] = {
-		{ KMP_REG_ENERGY_IN, IIO_ENERGY, true, 1, "energy in",
-		  44444412000LL },				/* J */
-		{ KMP_REG_ENERGY_OUT, IIO_ENERGY, true, 2, "energy out",
-		  3555360000LL },
-		{ KMP_REG_POWER_IN, IIO_POWER, true, 1, "power in", 1234000 },
-		{ KMP_REG_POWER_OUT, IIO_POWER, true, 2, "power out", 0 },
-		{ KMP_REG_VOLTAGE_L1, IIO_VOLTAGE, true, 1, "voltage L1", 231000 },
-		{ KMP_REG_VOLTAGE_L2, IIO_VOLTAGE, true, 2, "voltage L2", 229500 },
-		{ KMP_REG_VOLTAGE_L3, IIO_VOLTAGE, true, 3, "voltage L3", 233000 },
-		{ KMP_REG_CURRENT_L1, IIO_CURRENT, true, 1, "current L1", 1520 },
-		{ KMP_REG_CURRENT_L2, IIO_CURRENT, true, 2, "current L2", 2070 },
-		{ KMP_REG_CURRENT_L3, IIO_CURRENT, true, 3, "current L3", 900 },
-		{ KMP_REG_POWER_IN_L1, IIO_POWER, true, 11, "power in L1", 351000 },
-		{ KMP_REG_POWER_IN_L2, IIO_POWER, true, 12, "power in L2", 475000 },
-		{ KMP_REG_POWER_IN_L3, IIO_POWER, true, 13, "power in L3", 408000 },
+	static const struct kmp_want_chan want[] = {
+		{ KMP_REG_ENERGY_IN, IIO_ENERGY, 1, "energy in", 44444412000LL }, /* J */
+		{ KMP_REG_ENERGY_OUT, IIO_ENERGY, 2, "energy out", 3555360000LL },
+		{ KMP_REG_POWER_IN, IIO_POWER, 1, "power in", 1234000 },
+		{ KMP_REG_POWER_OUT, IIO_POWER, 2, "power out", 0 },
+		{ KMP_REG_VOLTAGE_L1, IIO_VOLTAGE, 1, "voltage L1", 231000 },
+		{ KMP_REG_VOLTAGE_L2, IIO_VOLTAGE, 2, "voltage L2", 229500 },
+		{ KMP_REG_VOLTAGE_L3, IIO_VOLTAGE, 3, "voltage L3", 233000 },
+		{ KMP_REG_CURRENT_L1, IIO_CURRENT, 1, "current L1", 1520 },
+		{ KMP_REG_CURRENT_L2, IIO_CURRENT, 2, "current L2", 2070 },
+		{ KMP_REG_CURRENT_L3, IIO_CURRENT, 3, "current L3", 900 },
+		{ KMP_REG_POWER_IN_L1, IIO_POWER, 11, "power in L1", 351000 },
+		{ KMP_REG_POWER_IN_L2, IIO_POWER, 12, "power in L2", 475000 },
+		{ KMP_REG_POWER_IN_L3, IIO_POWER, 13, "power in L3", 408000 },
 	};
 	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_382_node, NULL);
-	char *label = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
-	const struct iio_chan_spec *chan;
 	int val, val2;
 	unsigned int i;
-	s64 raw;
 
-	KUNIT_ASSERT_NOT_NULL(test, label);
 	KUNIT_EXPECT_STREQ(test, f->m->indio_dev->name, "kamstrup-382");
 	/* Its optical port's speed, not a heat meter's */
 	KUNIT_EXPECT_EQ(test, f->baud, 9600u);
 	KUNIT_ASSERT_EQ(test, f->m->nchans, ARRAY_SIZE(want));
 	for (i = 0; i < ARRAY_SIZE(want); i++) {
-		chan = &f->m->indio_dev->channels[i];
-		KUNIT_EXPECT_EQ_MSG(test, chan->address, want[i].reg, "channel %u", i);
-		KUNIT_EXPECT_EQ_MSG(test, chan->type, want[i].type, "channel %u", i);
-		KUNIT_EXPECT_EQ_MSG(test, (bool)chan->indexed, want[i].indexed, "channel %u", i);
-		if (want[i].indexed)
-			KUNIT_EXPECT_EQ_MSG(test, chan->channel, want[i].channel,
-					    "channel %u", i);
-		KUNIT_EXPECT_FALSE(test, chan->differential);
-		f->m->indio_dev->info->read_label(f->m->indio_dev, chan, label);
-		KUNIT_EXPECT_STREQ(test, strim(label), want[i].label);
-		KUNIT_EXPECT_EQ_MSG(test, kmp_fake_raw64(f, want[i].reg, &raw), 0,
-				    "channel %u", i);
-		KUNIT_EXPECT_EQ_MSG(test, raw, want[i].raw, "channel %u", i);
+		/* In this order */
+		KUNIT_EXPECT_EQ_MSG(test, f->m->indio_dev->channels[i].address,
+				    want[i].reg, "channel %u", i);
+		kmp_fake_expect_chan(f, &want[i]);
 		/* mV, mA, mW and J: a scale of 1 */
 		KUNIT_EXPECT_EQ(test, kmp_fake_read(f, want[i].reg, IIO_CHAN_INFO_SCALE,
 						    &val, &val2), IIO_VAL_INT);
@@ -1177,13 +1192,7 @@ static const struct software_node *const kmp_fake_382more_children[] = {
 
 static void kmp_drv_test_electricity_more(struct kunit *test)
 {
-	static const struct {
-		u16 reg;
-		enum iio_chan_type type;
-		int channel;
-		const char *label;
-		s64 raw;
-	} want[] = {
+	static const struct kmp_want_chan want[] = {
 		{ 0x000d, IIO_ENERGY, 1, "energy in (high resolution)",
 		  44444444040LL },				/* J */
 		{ 0x000e, IIO_ENERGY, 2, "energy out (high resolution)",
@@ -1194,25 +1203,11 @@ static void kmp_drv_test_electricity_more(struct kunit *test)
 	};
 	struct kmp_fake *f = kmp_fake_setup(test, &kmp_fake_382more_node,
 					    kmp_fake_382more_children);
-	char *label = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
-	const struct iio_chan_spec *chan;
 	unsigned int i;
-	s64 raw;
 
-	KUNIT_ASSERT_NOT_NULL(test, label);
 	KUNIT_ASSERT_EQ(test, f->m->nchans, ARRAY_SIZE(want));
-	for (i = 0; i < ARRAY_SIZE(want); i++) {
-		chan = kmp_fake_chan(f, want[i].reg);
-		KUNIT_ASSERT_NOT_NULL(test, chan);
-		KUNIT_EXPECT_EQ_MSG(test, chan->type, want[i].type, "reg %#x", want[i].reg);
-		KUNIT_EXPECT_TRUE(test, chan->indexed);
-		KUNIT_EXPECT_EQ_MSG(test, chan->channel, want[i].channel, "reg %#x",
-				    want[i].reg);
-		f->m->indio_dev->info->read_label(f->m->indio_dev, chan, label);
-		KUNIT_EXPECT_STREQ(test, strim(label), want[i].label);
-		KUNIT_EXPECT_EQ(test, kmp_fake_raw64(f, want[i].reg, &raw), 0);
-		KUNIT_EXPECT_EQ_MSG(test, raw, want[i].raw, "reg %#x", want[i].reg);
-	}
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		kmp_fake_expect_chan(f, &want[i]);
 }
 
 /* A heat meter's other quantities, each its standard channel */
